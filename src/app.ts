@@ -1,0 +1,99 @@
+import type Provider from 'oidc-provider';
+
+import { Accounts } from './accounts/accounts.js';
+import { PasswordHasher } from './accounts/password-hash.js';
+import type { Config } from './config/schema.js';
+import { createDataSource } from './db/data-source.js';
+import { Catalogue } from './i18n/catalogue.js';
+import { interactionRouter } from './interactions/router.js';
+import { createLogger, type Logger } from './logger.js';
+import { purgeExpired } from './oidc/adapter.js';
+import { loadCookieKeys, loadSigningKeys, sharedSecret } from './oidc/keys.js';
+import { createProvider } from './oidc/provider.js';
+import type { Services } from './services.js';
+import { CsrfTokens } from './web/csrf.js';
+import { errorHandler } from './web/error-handler.js';
+import { providerPages } from './web/pages.js';
+import { Renderer } from './web/render.js';
+import { securityHeaders } from './web/security-headers.js';
+import { siteRouter } from './web/site-routes.js';
+import { staticFiles } from './web/static-files.js';
+
+export interface App {
+  /** The Koa application to listen with: oidc-provider, with our routes in front of its own. */
+  provider: Provider;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the whole server from a validated configuration: database (with
+ * migrations when enabled), keys, provider, views and routes. Start-up
+ * work happens here once; request handling reuses it.
+ */
+export async function createApp(config: Config, logger: Logger = createLogger(config.log.level)): Promise<App> {
+  const db = createDataSource(config);
+  await db.initialize();
+  try {
+    if (config.database.migrateOnStart) await db.runMigrations({ transaction: 'each' });
+
+    const [signingKeys, cookieKeys, csrfKey] = await Promise.all([
+      loadSigningKeys(db, config),
+      loadCookieKeys(db, config),
+      sharedSecret(db, 'csrf-key'),
+    ]);
+    const hasher = new PasswordHasher(config.passwordHash);
+    const accounts = new Accounts(db, hasher);
+    const renderer = new Renderer(config, await Catalogue.load(config.languages.supported));
+    const provider = createProvider({
+      config,
+      db,
+      accounts,
+      signingKeys,
+      cookieKeys,
+      pages: providerPages(config, renderer),
+    });
+    const services: Services = {
+      config,
+      logger,
+      db,
+      hasher,
+      accounts,
+      renderer,
+      csrf: new CsrfTokens(csrfKey),
+      provider,
+    };
+
+    provider.use(errorHandler(services));
+    provider.use(securityHeaders(config));
+    provider.use(staticFiles());
+    provider.use(siteRouter(services).routes());
+    provider.use(interactionRouter(services).routes());
+    provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'provider server_error'));
+
+    const purge = schedulePurge(services);
+    return {
+      provider,
+      services,
+      async close() {
+        if (purge) clearInterval(purge);
+        await db.destroy();
+      },
+    };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
+
+function schedulePurge({ config, db, logger }: Services): NodeJS.Timeout | undefined {
+  const seconds = config.database.purgeIntervalSeconds;
+  if (seconds === 0) return undefined;
+  const timer = setInterval(() => {
+    purgeExpired(db)
+      .then((count) => count && logger.debug({ event: 'purge', count }, 'expired provider state purged'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'purging expired provider state failed'));
+  }, seconds * 1000);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,31 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+
+import type { Services } from '../services.js';
+
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** A message shown beside a field (or above the form when `field` is absent). */
+export interface FieldError {
+  field?: string;
+  message: string;
+}
+
+export interface StepRequest {
+  ctx: Context;
+  details: InteractionDetails;
+  services: Services;
+  lang: string;
+  /** The parsed form body of a POST. */
+  form: Record<string, string>;
+  /** Renders a view of this step with the form action and CSRF token filled in. */
+  render(view: string, data: Record<string, unknown> & { title: string }, status?: number): void;
+  /** Ends this step and hands the result back to oidc-provider, which redirects on. */
+  finish(result: Parameters<Provider['interactionFinished']>[2], merge?: boolean): Promise<void>;
+}
+
+/** One prompt of the interaction pipeline: the page it shows and what its form does. */
+export interface InteractionStep {
+  show(request: StepRequest): Promise<void>;
+  submit(request: StepRequest): Promise<void>;
+}

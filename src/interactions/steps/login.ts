@@ -1,0 +1,56 @@
+import type { FieldError, InteractionStep, StepRequest } from '../step.js';
+
+const MAX_USERNAME = 64;
+const MAX_PASSWORD = 1024;
+
+function clientName(request: StepRequest): string | undefined {
+  const { client } = request.ctx.state as { client?: { clientName?: string } };
+  return client?.clientName;
+}
+
+function showForm(request: StepRequest, username: string, errors: FieldError[], status = 200): void {
+  const t = request.services.renderer.translator(request.lang);
+  request.render(
+    'login',
+    {
+      title: t('login.title'),
+      clientName: clientName(request),
+      username,
+      errors,
+      fieldErrors: Object.fromEntries(errors.filter((e) => e.field).map((e) => [e.field, e.message])),
+    },
+    status,
+  );
+}
+
+/**
+ * The sign-in form. A wrong password, an unknown username and a disabled
+ * account all get one message and cost one password-hash verification.
+ */
+export const loginStep: InteractionStep = {
+  async show(request) {
+    showForm(request, '', []);
+  },
+
+  async submit(request) {
+    const t = request.services.renderer.translator(request.lang);
+    const username = (request.form.username ?? '').slice(0, MAX_USERNAME);
+    const password = request.form.password ?? '';
+
+    if (!username.trim() || !password) {
+      showForm(request, username, [{ field: username.trim() ? 'password' : 'username', message: t('login.required') }], 400);
+      return;
+    }
+
+    const user =
+      password.length > MAX_PASSWORD ? null : await request.services.accounts.authenticate(username, password);
+    if (!user) {
+      request.services.logger.info({ event: 'login.failed', interaction: request.details.uid }, 'sign-in failed');
+      showForm(request, username, [{ field: 'username', message: t('login.invalid') }], 400);
+      return;
+    }
+
+    request.services.logger.info({ event: 'login.succeeded', sub: user.id }, 'signed in');
+    await request.finish({ login: { accountId: user.id, amr: ['pwd'] } });
+  },
+};

@@ -1,0 +1,46 @@
+import type { Server } from 'node:http';
+
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, usesInsecureIssuer } from './config/load.js';
+import { describeDatabase } from './db/data-source.js';
+import { seedDemo } from './demo/seed.js';
+import { createLogger } from './logger.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+
+  const logger = createLogger(config.log.level);
+  if (usesInsecureIssuer(config)) {
+    logger.warn({ issuer: config.issuer }, 'the issuer is plain http: acceptable on a developer machine only');
+  }
+
+  const app = await createApp(config, logger);
+  if (config.env === 'development') await seedDemo(app.services, (line) => process.stdout.write(`${line}\n`));
+
+  const server: Server = app.provider.listen(config.port, () => {
+    const db = describeDatabase(config);
+    logger.info({ issuer: config.issuer, port: config.port, database: db.kind, location: db.location }, 'listening');
+  });
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close(() => {
+      app.close().then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

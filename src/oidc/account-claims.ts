@@ -1,0 +1,39 @@
+import type { Account, AccountClaims, KoaContextWithOIDC } from 'oidc-provider';
+
+import type { Accounts } from '../accounts/accounts.js';
+import type { User } from '../db/entities/user.js';
+
+/** The claims each scope releases. Discovery lists them as `claims_supported`. */
+export const CLAIMS_BY_SCOPE = {
+  openid: ['sub'],
+  profile: ['name', 'given_name', 'family_name', 'preferred_username', 'locale'],
+  email: ['email', 'email_verified'],
+} as const;
+
+function fullName(user: User): string | undefined {
+  const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
+  return name || undefined;
+}
+
+export function claimsOf(user: User): AccountClaims {
+  return {
+    sub: user.id,
+    preferred_username: user.username,
+    name: fullName(user),
+    given_name: user.firstName ?? undefined,
+    family_name: user.lastName ?? undefined,
+    locale: user.preferredLanguage ?? undefined,
+    email: user.email ?? undefined,
+    // Addresses are typed twice by the user but never confirmed by a link.
+    email_verified: user.email ? false : undefined,
+  };
+}
+
+/** oidc-provider's `findAccount`: a disabled or deleted user has no account, so their tokens stop working. */
+export function accountFinder(accounts: Accounts) {
+  return async (_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> => {
+    const user = await accounts.findById(sub);
+    if (!user || user.status !== 'active') return undefined;
+    return { accountId: user.id, claims: () => claimsOf(user) };
+  };
+}

@@ -1,0 +1,112 @@
+import { errors } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { type DataSource, type FindOptionsWhere, IsNull, LessThan, type Repository } from 'typeorm';
+
+import { OidcPayload } from '../db/entities/oidc-payload.js';
+
+const epochSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Models whose rows carry a grantId and must go when their grant is revoked. */
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'ClientCredentials',
+]);
+
+/** Models that may be redeemed only once: their consume must win a race or fail. */
+const CONSUMABLE = new Set([
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PushedAuthorizationRequest',
+]);
+
+/**
+ * oidc-provider's storage interface over one TypeORM table. Every instance
+ * sharing the database sees the same state; nothing is cached in process.
+ */
+export class TypeOrmAdapter implements Adapter {
+  readonly #rows: Repository<OidcPayload>;
+  readonly #model: string;
+
+  constructor(model: string, db: DataSource) {
+    this.#model = model;
+    this.#rows = db.getRepository(OidcPayload);
+  }
+
+  /** The factory oidc-provider's `adapter` setting takes. */
+  static factory(db: DataSource) {
+    return (model: string) => new TypeOrmAdapter(model, db);
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
+    const row: OidcPayload = {
+      model: this.#model,
+      id,
+      payload: JSON.stringify(payload),
+      grantId: GRANTABLE.has(this.#model) ? (payload.grantId ?? null) : null,
+      uid: payload.uid ?? null,
+      userCode: payload.userCode ?? null,
+      expiresAt: expiresIn ? epochSeconds() + expiresIn : null,
+      consumedAt: typeof payload.consumed === 'number' ? payload.consumed : null,
+    };
+    await this.#rows.upsert(row, { conflictPaths: ['model', 'id'], skipUpdateIfNoValuesChanged: false });
+  }
+
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.#findWhere({ model: this.#model, id });
+  }
+
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.#findWhere({ model: this.#model, uid });
+  }
+
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.#findWhere({ model: this.#model, userCode });
+  }
+
+  /**
+   * Marks a code or token as used. The update only matches a row nobody
+   * consumed yet, so of two requests racing with the same code exactly one
+   * changes the row; the other is refused and, as for any replay, the grant
+   * behind the code is revoked.
+   */
+  async consume(id: string): Promise<void> {
+    const result = await this.#rows.update(
+      { model: this.#model, id, consumedAt: IsNull() },
+      { consumedAt: epochSeconds() },
+    );
+    if (result.affected === 1 || !CONSUMABLE.has(this.#model)) return;
+
+    const row = await this.#rows.findOneBy({ model: this.#model, id });
+    if (row?.grantId) await this.revokeByGrantId(row.grantId);
+    throw new errors.InvalidGrant('already consumed');
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.#rows.delete({ model: this.#model, id });
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.#rows.delete({ grantId });
+  }
+
+  async #findWhere(where: FindOptionsWhere<OidcPayload>): Promise<AdapterPayload | undefined> {
+    const row = await this.#rows.findOneBy(where);
+    if (!row) return undefined;
+    if (row.expiresAt !== null && row.expiresAt <= epochSeconds()) return undefined;
+
+    const payload = JSON.parse(row.payload) as AdapterPayload;
+    return row.consumedAt === null ? payload : { ...payload, consumed: row.consumedAt };
+  }
+}
+
+/** Deletes expired rows; returns how many went. Safe to run on every instance at once. */
+export async function purgeExpired(db: DataSource): Promise<number> {
+  const result = await db.getRepository(OidcPayload).delete({ expiresAt: LessThan(epochSeconds()) });
+  return result.affected ?? 0;
+}

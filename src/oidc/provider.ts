@@ -1,0 +1,127 @@
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { DataSource } from 'typeorm';
+
+import type { Accounts } from '../accounts/accounts.js';
+import type { Config } from '../config/schema.js';
+import { interactionPolicy } from '../interactions/pipeline.js';
+import { accountFinder, CLAIMS_BY_SCOPE } from './account-claims.js';
+import { TypeOrmAdapter } from './adapter.js';
+import { CLIENT_EXTRA_PROPERTIES, isFirstParty, validateExtraClientMetadata } from './client-metadata.js';
+import type { PrivateJwk } from './keys.js';
+
+export interface ProviderPages {
+  renderError: NonNullable<Configuration['renderError']>;
+  logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
+  postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => Promise<void>;
+}
+
+export interface ProviderDependencies {
+  config: Config;
+  db: DataSource;
+  accounts: Accounts;
+  signingKeys: PrivateJwk[];
+  cookieKeys: string[];
+  pages: ProviderPages;
+}
+
+/**
+ * A first-party product needs no consent page: its grant is made (or
+ * widened to what it asks for now) without asking. Other clients get the
+ * grant the user gave them earlier, if any, and the consent prompt fires for
+ * whatever is still missing.
+ */
+async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+  const { client, session, provider } = ctx.oidc;
+  if (!client || !session?.accountId) return undefined;
+
+  const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+  const existing = grantId ? await provider.Grant.find(grantId) : undefined;
+  if (!isFirstParty(client)) return existing;
+
+  const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
+  const claims = ctx.oidc.requestParamClaims;
+  if (claims?.size) grant.addOIDCClaims([...claims]);
+  await grant.save();
+  return grant;
+}
+
+export function createProvider(deps: ProviderDependencies): Provider {
+  const { config, pages } = deps;
+
+  const configuration: Configuration = {
+    adapter: TypeOrmAdapter.factory(deps.db),
+    findAccount: accountFinder(deps.accounts),
+    jwks: { keys: deps.signingKeys },
+    cookies: {
+      keys: deps.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([k, v]) => [k, [...v]])),
+    scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS_BY_SCOPE).filter((s) => s !== 'openid')],
+    responseTypes: ['code'],
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    extraClientMetadata: {
+      properties: [...CLIENT_EXTRA_PROPERTIES],
+      validator: validateExtraClientMetadata,
+    },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    // Every client, confidential or public, proves possession of the code with S256.
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    // Products get refresh tokens bound to the sign-in session; only
+    // `offline_access` (with consent) outlives it.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    loadExistingGrant,
+    interactions: {
+      policy: interactionPolicy(),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // A product may introspect its own tokens; an authenticated
+        // (confidential) client acting as a resource server may introspect any.
+        allowedPolicy: async (_ctx, client, token) =>
+          token.clientId === client.clientId || client.clientAuthMethod !== 'none',
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+    },
+    ttl: {
+      AccessToken: config.ttl.accessToken,
+      ClientCredentials: config.ttl.clientCredentials,
+      IdToken: config.ttl.idToken,
+      AuthorizationCode: config.ttl.authorizationCode,
+      RefreshToken: config.ttl.refreshToken,
+      Session: config.ttl.session,
+      Interaction: config.ttl.interaction,
+      Grant: config.ttl.grant,
+    },
+    renderError: pages.renderError,
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}

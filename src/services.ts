@@ -1,0 +1,21 @@
+import type Provider from 'oidc-provider';
+import type { DataSource } from 'typeorm';
+
+import type { Accounts } from './accounts/accounts.js';
+import type { PasswordHasher } from './accounts/password-hash.js';
+import type { Config } from './config/schema.js';
+import type { Logger } from './logger.js';
+import type { CsrfTokens } from './web/csrf.js';
+import type { Renderer } from './web/render.js';
+
+/** What request handlers need, built once at start-up by createApp(). */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: DataSource;
+  hasher: PasswordHasher;
+  accounts: Accounts;
+  renderer: Renderer;
+  csrf: CsrfTokens;
+  provider: Provider;
+}

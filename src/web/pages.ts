@@ -1,0 +1,121 @@
+import type { Context } from 'koa';
+import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
+
+import type { Config } from '../config/schema.js';
+import type { ProviderPages } from '../oidc/provider.js';
+import type { Services } from '../services.js';
+import { pageLanguage } from './language.js';
+import type { Renderer } from './render.js';
+
+interface ClientLike {
+  clientId: string;
+  clientName?: string | undefined;
+  clientUri?: string | undefined;
+  redirectUris?: readonly string[] | undefined;
+}
+
+/** Where "back to the product" leads: its registered home page, else the origin of its first redirect URI. */
+export function productLink(client: ClientLike | undefined): { url: string; name: string } | undefined {
+  if (!client) return undefined;
+  const url = client.clientUri ?? (client.redirectUris?.[0] ? new URL(client.redirectUris[0]).origin : undefined);
+  return url ? { url, name: client.clientName ?? client.clientId } : undefined;
+}
+
+function html(ctx: Context, status: number, body: string): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.body = body;
+}
+
+/**
+ * The page for an interaction that is gone (expired, finished, or opened in
+ * a browser that does not hold its cookie): explain, and lead back to the
+ * product when we know which one it was.
+ */
+export async function renderExpired(ctx: Context, services: Services, clientId: unknown): Promise<void> {
+  const client =
+    typeof clientId === 'string' && clientId.length <= 255
+      ? await services.provider.Client.find(clientId).catch(() => undefined)
+      : undefined;
+  const lang = pageLanguage(ctx, services.config);
+  const t = services.renderer.translator(lang);
+  html(
+    ctx,
+    400,
+    services.renderer.render('error', { lang, path: ctx.url }, {
+      title: t('error.expiredTitle'),
+      heading: t('error.expiredTitle'),
+      message: t('error.expired'),
+      back: productLink(client),
+    }),
+  );
+}
+
+/** A translated error page: never a stack trace, at most an error code. */
+export function renderErrorPage(ctx: Context, services: Pick<Services, 'config' | 'renderer'>, status: number): void {
+  const lang = pageLanguage(ctx, services.config);
+  const t = services.renderer.translator(lang);
+  const notFound = status === 404;
+  const heading = notFound ? t('error.notFoundTitle') : t('error.title');
+  html(
+    ctx,
+    status,
+    services.renderer.render('error', { lang, path: ctx.url }, {
+      title: heading,
+      heading,
+      message: notFound ? t('error.notFound') : t('error.generic'),
+    }),
+  );
+}
+
+/** The pages oidc-provider renders itself (its errors and the sign-out pages), in our look and language. */
+export function providerPages(config: Config, renderer: Renderer): ProviderPages {
+  const languageOf = (ctx: KoaContextWithOIDC) => {
+    let uiLocales: string | undefined;
+    try {
+      uiLocales = ctx.oidc?.params?.ui_locales as string | undefined;
+    } catch {
+      uiLocales = undefined;
+    }
+    return pageLanguage(ctx, config, { uiLocales });
+  };
+
+  return {
+    async renderError(ctx, out: ErrorOut) {
+      const lang = languageOf(ctx);
+      const t = renderer.translator(lang);
+      const clientProblem = out.error === 'invalid_request' || out.error === 'invalid_client'
+        || out.error === 'invalid_redirect_uri' || out.error === 'unauthorized_client';
+      ctx.type = 'html';
+      ctx.body = renderer.render('error', { lang, path: ctx.url }, {
+        title: t('error.title'),
+        heading: t('error.title'),
+        message: clientProblem ? t('error.invalidRequest') : t('error.generic'),
+        code: out.error,
+      });
+    },
+
+    async logoutSource(ctx) {
+      const lang = languageOf(ctx);
+      const t = renderer.translator(lang);
+      const session = ctx.oidc.session as unknown as { state: { secret: string } };
+      ctx.type = 'html';
+      ctx.body = renderer.render('logout', { lang, path: ctx.url }, {
+        title: t('logout.title'),
+        action: ctx.oidc.urlFor('end_session_confirm'),
+        xsrf: session.state.secret,
+      });
+    },
+
+    async postLogoutSuccessSource(ctx) {
+      const lang = languageOf(ctx);
+      const t = renderer.translator(lang);
+      const client = ctx.oidc.client;
+      ctx.type = 'html';
+      ctx.body = renderer.render('logged-out', { lang, path: ctx.url }, {
+        title: t('logout.doneTitle'),
+        clientName: client ? (client.clientName ?? client.clientId) : undefined,
+      });
+    },
+  };
+}
