@@ -31,7 +31,10 @@ export interface App {
  * migrations when enabled), keys, provider, views and routes. Start-up
  * work happens here once; request handling reuses it.
  */
-export async function createApp(config: Config, logger: Logger = createLogger(config.log.level)): Promise<App> {
+export async function createApp(
+  config: Config,
+  logger: Logger = createLogger(config.log.level),
+): Promise<App> {
   const db = createDataSource(config);
   await db.initialize();
   try {
@@ -69,7 +72,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     provider.use(staticFiles());
     provider.use(siteRouter(services).routes());
     provider.use(interactionRouter(services).routes());
-    provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'provider server_error'));
+    provider.on('server_error', (_ctx, error) =>
+      logger.error({ err: error }, 'provider server_error'),
+    );
 
     const purge = schedulePurge(services);
     return {
@@ -91,8 +96,13 @@ function schedulePurge({ config, db, logger }: Services): NodeJS.Timeout | undef
   if (seconds === 0) return undefined;
   const timer = setInterval(() => {
     purgeExpired(db)
-      .then((count) => count && logger.debug({ event: 'purge', count }, 'expired provider state purged'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'purging expired provider state failed'));
+      .then(
+        (count) =>
+          count && logger.debug({ event: 'purge', count }, 'expired provider state purged'),
+      )
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, 'purging expired provider state failed'),
+      );
   }, seconds * 1000);
   timer.unref();
   return timer;

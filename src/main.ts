@@ -2,31 +2,39 @@ import type { Server } from 'node:http';
 
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, usesInsecureIssuer } from './config/load.js';
+import type { Config } from './config/schema.js';
 import { describeDatabase } from './db/data-source.js';
 import { seedDemo } from './demo/seed.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
-    process.exit(78);
+    return process.exit(78);
   }
 
   const logger = createLogger(config.log.level);
   if (usesInsecureIssuer(config)) {
-    logger.warn({ issuer: config.issuer }, 'the issuer is plain http: acceptable on a developer machine only');
+    logger.warn(
+      { issuer: config.issuer },
+      'the issuer is plain http: acceptable on a developer machine only',
+    );
   }
 
   const app = await createApp(config, logger);
-  if (config.env === 'development') await seedDemo(app.services, (line) => process.stdout.write(`${line}\n`));
+  if (config.env === 'development')
+    await seedDemo(app.services, (line) => process.stdout.write(`${line}\n`));
 
   const server: Server = app.provider.listen(config.port, () => {
     const db = describeDatabase(config);
-    logger.info({ issuer: config.issuer, port: config.port, database: db.kind, location: db.location }, 'listening');
+    logger.info(
+      { issuer: config.issuer, port: config.port, database: db.kind, location: db.location },
+      'listening',
+    );
   });
 
   const stop = (signal: string) => {
@@ -41,6 +49,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `start-up failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

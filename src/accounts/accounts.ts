@@ -41,7 +41,8 @@ export class Accounts {
 
   async getByUsername(username: string): Promise<User> {
     const user = await this.findByUsername(username);
-    if (!user) throw new AppError('users.not_found', `no user named "${username}"`, { status: 404 });
+    if (!user)
+      throw new AppError('users.not_found', `no user named "${username}"`, { status: 404 });
     return user;
   }
 
@@ -73,7 +74,9 @@ export class Accounts {
       );
     }
     if (await this.findByUsername(input.username)) {
-      throw new AppError('users.duplicate', `a user named "${input.username}" already exists`, { status: 409 });
+      throw new AppError('users.duplicate', `a user named "${input.username}" already exists`, {
+        status: 409,
+      });
     }
 
     const now = new Date();
@@ -100,7 +103,9 @@ export class Accounts {
     } catch (error) {
       // Two operators adding the same name at once: the unique index decides.
       if (await this.findByUsername(input.username)) {
-        throw new AppError('users.duplicate', `a user named "${input.username}" already exists`, { status: 409 });
+        throw new AppError('users.duplicate', `a user named "${input.username}" already exists`, {
+          status: 409,
+        });
       }
       throw error;
     }
@@ -114,7 +119,13 @@ export class Accounts {
       { id: user.id },
       { passwordHash, passwordChangedAt: now, mustChangePassword: true, updatedAt: now },
     );
-    return { ...user, passwordHash, passwordChangedAt: now, mustChangePassword: true, updatedAt: now };
+    return {
+      ...user,
+      passwordHash,
+      passwordChangedAt: now,
+      mustChangePassword: true,
+      updatedAt: now,
+    };
   }
 
   async setStatus(username: string, status: UserStatus): Promise<User> {

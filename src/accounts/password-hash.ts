@@ -50,6 +50,8 @@ export class PasswordHasher {
   /** True when a stored hash was made with another cost than the configured one. */
   needsRehash(stored: string): boolean {
     const params = Scrypt.viewParams(Buffer.from(stored, 'base64'));
-    return params.logN !== this.#cost.logN || params.r !== this.#cost.r || params.p !== this.#cost.p;
+    return (
+      params.logN !== this.#cost.logN || params.r !== this.#cost.r || params.p !== this.#cost.p
+    );
   }
 }

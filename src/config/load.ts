@@ -8,7 +8,10 @@ import { type Config, configSchema } from './schema.js';
  * Environment variables that override a setting, and the setting's path.
  * The README's configuration table lists the same names.
  */
-const environmentOverrides: Record<string, { path: string; kind: 'string' | 'number' | 'boolean' | 'list' }> = {
+const environmentOverrides: Record<
+  string,
+  { path: string; kind: 'string' | 'number' | 'boolean' | 'list' }
+> = {
   NODE_ENV: { path: 'env', kind: 'string' },
   ISSUER: { path: 'issuer', kind: 'string' },
   PORT: { path: 'port', kind: 'number' },
@@ -79,7 +82,10 @@ function parseEnvValue(name: string, raw: string, kind: string): unknown {
       if (['0', 'false', 'no', ''].includes(raw.toLowerCase())) return false;
       throw new ConfigError(`${name}: expected true or false, got "${raw}"`);
     case 'list':
-      return raw.split(',').map((item) => item.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
     default:
       return raw === '' ? null : raw;
   }
@@ -124,7 +130,9 @@ function checkProductionSafety(config: Config): void {
   if (config.env !== 'production') return;
   const issuer = new URL(config.issuer);
   if (issuer.protocol !== 'https:' && issuer.hostname !== 'localhost') {
-    throw new ConfigError(`issuer (ISSUER): production needs an https issuer, got ${config.issuer}`);
+    throw new ConfigError(
+      `issuer (ISSUER): production needs an https issuer, got ${config.issuer}`,
+    );
   }
 }
 

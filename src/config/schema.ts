@@ -4,64 +4,66 @@ const seconds = z.number().int().positive();
 
 const databaseUrl = z
   .string()
-  .refine((value) => /^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(value) || value.startsWith('sqlite:'), {
-    message: 'expected mysql://user:pass@host:port/database or sqlite:PATH',
-  })
+  .refine(
+    (value) => /^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(value) || value.startsWith('sqlite:'),
+    {
+      message: 'expected mysql://user:pass@host:port/database or sqlite:PATH',
+    },
+  )
   .nullable();
 
 const language = z.string().regex(/^[a-z]{2,3}$/, 'expected a two- or three-letter language code');
 
-export const configSchema = z
-  .object({
-    env: z.enum(['development', 'test', 'production']),
-    issuer: z.url({ protocol: /^https?$/ }).refine((value) => {
-      const url = new URL(value);
-      return !url.search && !url.hash && !value.endsWith('/');
-    }, 'expected an http(s) URL without query, fragment or trailing slash'),
-    port: z.number().int().min(0).max(65535),
-    dataDir: z.string().min(1),
-    trustProxy: z.boolean(),
-    database: z.strictObject({
-      url: databaseUrl,
-      migrateOnStart: z.boolean(),
-      poolSize: z.number().int().min(1).max(500),
-      purgeIntervalSeconds: z.number().int().min(0),
+export const configSchema = z.object({
+  env: z.enum(['development', 'test', 'production']),
+  issuer: z.url({ protocol: /^https?$/ }).refine((value) => {
+    const url = new URL(value);
+    return !url.search && !url.hash && !value.endsWith('/');
+  }, 'expected an http(s) URL without query, fragment or trailing slash'),
+  port: z.number().int().min(0).max(65535),
+  dataDir: z.string().min(1),
+  trustProxy: z.boolean(),
+  database: z.strictObject({
+    url: databaseUrl,
+    migrateOnStart: z.boolean(),
+    poolSize: z.number().int().min(1).max(500),
+    purgeIntervalSeconds: z.number().int().min(0),
+  }),
+  passwordHash: z.strictObject({
+    logN: z.number().int().min(10).max(20),
+    r: z.number().int().min(1).max(32),
+    p: z.number().int().min(1).max(16),
+  }),
+  keys: z.strictObject({
+    signingKeysFile: z.string().min(1).nullable(),
+    cookieKeys: z.array(z.string().min(32, 'each cookie key needs at least 32 characters')),
+  }),
+  ttl: z.strictObject({
+    accessToken: seconds,
+    clientCredentials: seconds,
+    idToken: seconds,
+    authorizationCode: seconds,
+    refreshToken: seconds,
+    session: seconds,
+    interaction: seconds,
+    grant: seconds,
+  }),
+  languages: z
+    .object({ supported: z.array(language).min(1), default: language })
+    .refine((l) => l.supported.includes(l.default), {
+      message: 'the default language must be one of the supported languages',
+      path: ['default'],
     }),
-    passwordHash: z.strictObject({
-      logN: z.number().int().min(10).max(20),
-      r: z.number().int().min(1).max(32),
-      p: z.number().int().min(1).max(16),
-    }),
-    keys: z.strictObject({
-      signingKeysFile: z.string().min(1).nullable(),
-      cookieKeys: z.array(z.string().min(32, 'each cookie key needs at least 32 characters')),
-    }),
-    ttl: z.strictObject({
-      accessToken: seconds,
-      clientCredentials: seconds,
-      idToken: seconds,
-      authorizationCode: seconds,
-      refreshToken: seconds,
-      session: seconds,
-      interaction: seconds,
-      grant: seconds,
-    }),
-    languages: z
-      .object({ supported: z.array(language).min(1), default: language })
-      .refine((l) => l.supported.includes(l.default), {
-        message: 'the default language must be one of the supported languages',
-        path: ['default'],
-      }),
-    brand: z.strictObject({
-      name: z.string().min(1),
-      tagline: z.string(),
-      contactUrl: z.url(),
-      supportUrl: z.url(),
-      supportPhone: z.string(),
-    }),
-    log: z.strictObject({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    }),
-  });
+  brand: z.strictObject({
+    name: z.string().min(1),
+    tagline: z.string(),
+    contactUrl: z.url(),
+    supportUrl: z.url(),
+    supportPhone: z.string(),
+  }),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  }),
+});
 
 export type Config = z.infer<typeof configSchema>;

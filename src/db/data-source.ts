@@ -18,7 +18,8 @@ export type DatabaseKind = 'mysql' | 'sqlite';
 export function describeDatabase(config: Config): { kind: DatabaseKind; location: string } {
   const url = config.database.url;
   if (url === null) return { kind: 'sqlite', location: resolve(config.dataDir, 'idp.sqlite') };
-  if (url.startsWith('sqlite:')) return { kind: 'sqlite', location: resolve(url.slice('sqlite:'.length)) };
+  if (url.startsWith('sqlite:'))
+    return { kind: 'sqlite', location: resolve(url.slice('sqlite:'.length)) };
   const parsed = new URL(url);
   return { kind: 'mysql', location: `${parsed.hostname}:${parsed.port || 3306}${parsed.pathname}` };
 }

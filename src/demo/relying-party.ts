@@ -30,15 +30,16 @@ interface DemoSession {
   userinfo?: Record<string, unknown>;
 }
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
-export async function startDemoRelyingParty(options: DemoOptions): Promise<{ server: Server; url: string }> {
+export async function startDemoRelyingParty(
+  options: DemoOptions,
+): Promise<{ server: Server; url: string }> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port, 'localhost', resolve));
   const base = `http://localhost:${(server.address() as AddressInfo).port}`;
@@ -82,7 +83,9 @@ export async function startDemoRelyingParty(options: DemoOptions): Promise<{ ser
         state: session.state,
         nonce: session.nonce,
         ...options.authorizationParams,
-        ...(url.searchParams.get('ui_locales') ? { ui_locales: url.searchParams.get('ui_locales') as string } : {}),
+        ...(url.searchParams.get('ui_locales')
+          ? { ui_locales: url.searchParams.get('ui_locales') as string }
+          : {}),
       });
       res.writeHead(302, { Location: target.href }).end();
       return;
@@ -97,13 +100,20 @@ export async function startDemoRelyingParty(options: DemoOptions): Promise<{ ser
       const claims = tokens.claims() as Record<string, unknown>;
       session.idToken = tokens.id_token;
       session.claims = claims;
-      session.userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub as string);
+      session.userinfo = await oidc.fetchUserInfo(
+        config,
+        tokens.access_token,
+        claims.sub as string,
+      );
       res.writeHead(302, { Location: '/' }).end();
       return;
     }
 
     if (url.pathname === '/logout' && session.idToken) {
-      const target = oidc.buildEndSessionUrl(config, { id_token_hint: session.idToken, post_logout_redirect_uri: `${base}/` });
+      const target = oidc.buildEndSessionUrl(config, {
+        id_token_hint: session.idToken,
+        post_logout_redirect_uri: `${base}/`,
+      });
       for (const key of Object.keys(session)) delete session[key as keyof DemoSession];
       res.writeHead(302, { Location: target.href }).end();
       return;
@@ -125,7 +135,14 @@ export async function startDemoRelyingParty(options: DemoOptions): Promise<{ ser
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      send(res, 500, page('Sign-in failed', `<p id="error">${escapeHtml(message)}</p><p><a href="/">Back</a></p>`));
+      send(
+        res,
+        500,
+        page(
+          'Sign-in failed',
+          `<p id="error">${escapeHtml(message)}</p><p><a href="/">Back</a></p>`,
+        ),
+      );
     });
   });
   return { server, url: base };

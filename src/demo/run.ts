@@ -8,7 +8,9 @@ import { demoClientFile } from './seed.js';
 const config = loadConfig();
 const file = demoClientFile(config.dataDir);
 if (!existsSync(file)) {
-  process.stderr.write(`${file} not found: start the provider once with "npm start" (development mode) first.\n`);
+  process.stderr.write(
+    `${file} not found: start the provider once with "npm start" (development mode) first.\n`,
+  );
   process.exit(1);
 }
 const demo = JSON.parse(readFileSync(file, 'utf8')) as {

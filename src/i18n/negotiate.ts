@@ -12,7 +12,10 @@ export interface LanguageHints {
   acceptLanguage?: (supported: string[]) => string | false;
 }
 
-export function matchLanguage(tag: string | null | undefined, supported: readonly string[]): string | undefined {
+export function matchLanguage(
+  tag: string | null | undefined,
+  supported: readonly string[],
+): string | undefined {
   if (!tag) return undefined;
   const lower = tag.trim().toLowerCase();
   if (supported.includes(lower)) return lower;

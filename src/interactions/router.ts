@@ -22,7 +22,10 @@ function formOf(ctx: Context): Record<string, string> {
   );
 }
 
-async function loadDetails(ctx: Context, services: Services): Promise<InteractionDetails | undefined> {
+async function loadDetails(
+  ctx: Context,
+  services: Services,
+): Promise<InteractionDetails | undefined> {
   try {
     const details = await services.provider.interactionDetails(ctx.req, ctx.res);
     return details.uid === ctx.params.uid ? details : undefined;
@@ -32,7 +35,12 @@ async function loadDetails(ctx: Context, services: Services): Promise<Interactio
   }
 }
 
-function stepRequest(ctx: Context, services: Services, details: InteractionDetails, lang: string): StepRequest {
+function stepRequest(
+  ctx: Context,
+  services: Services,
+  details: InteractionDetails,
+  lang: string,
+): StepRequest {
   const action = `/interaction/${details.uid}`;
   return {
     ctx,
@@ -76,7 +84,9 @@ export function interactionRouter(services: Services): Router {
 
     const clientId = String(details.params.client_id);
     ctx.state.client = await services.provider.Client.find(clientId);
-    const lang = pageLanguage(ctx, services.config, { uiLocales: details.params.ui_locales as string });
+    const lang = pageLanguage(ctx, services.config, {
+      uiLocales: details.params.ui_locales as string,
+    });
     const step: InteractionStep | undefined = STEPS[details.prompt.name];
     if (!step) throw new Error(`no step handles the prompt "${details.prompt.name}"`);
 
@@ -84,9 +94,16 @@ export function interactionRouter(services: Services): Router {
     if (phase === 'show') return step.show(request);
 
     if (!services.csrf.verify(details.uid, request.form.csrf)) {
-      services.logger.warn({ event: 'csrf.rejected', interaction: details.uid }, 'form token rejected');
+      services.logger.warn(
+        { event: 'csrf.rejected', interaction: details.uid },
+        'form token rejected',
+      );
       const t = services.renderer.translator(lang);
-      request.render('error', { title: t('error.title'), heading: t('error.title'), message: t('error.csrf') }, 403);
+      request.render(
+        'error',
+        { title: t('error.title'), heading: t('error.title'), message: t('error.csrf') },
+        403,
+      );
       return;
     }
     return step.submit(request);

@@ -33,7 +33,7 @@ export function claimsOf(user: User): AccountClaims {
 export function accountFinder(accounts: Accounts) {
   return async (_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> => {
     const user = await accounts.findById(sub);
-    if (!user || user.status !== 'active') return undefined;
+    if (user?.status !== 'active') return undefined;
     return { accountId: user.id, claims: () => claimsOf(user) };
   };
 }

@@ -1,5 +1,5 @@
-import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import { type DataSource, type FindOptionsWhere, IsNull, LessThan, type Repository } from 'typeorm';
 
 import { OidcPayload } from '../db/entities/oidc-payload.js';
@@ -54,7 +54,10 @@ export class TypeOrmAdapter implements Adapter {
       expiresAt: expiresIn ? epochSeconds() + expiresIn : null,
       consumedAt: typeof payload.consumed === 'number' ? payload.consumed : null,
     };
-    await this.#rows.upsert(row, { conflictPaths: ['model', 'id'], skipUpdateIfNoValuesChanged: false });
+    await this.#rows.upsert(row, {
+      conflictPaths: ['model', 'id'],
+      skipUpdateIfNoValuesChanged: false,
+    });
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
@@ -107,6 +110,8 @@ export class TypeOrmAdapter implements Adapter {
 
 /** Deletes expired rows; returns how many went. Safe to run on every instance at once. */
 export async function purgeExpired(db: DataSource): Promise<number> {
-  const result = await db.getRepository(OidcPayload).delete({ expiresAt: LessThan(epochSeconds()) });
+  const result = await db
+    .getRepository(OidcPayload)
+    .delete({ expiresAt: LessThan(epochSeconds()) });
   return result.affected ?? 0;
 }

@@ -17,5 +17,5 @@ export function validateExtraClientMetadata(
 }
 
 export function isFirstParty(client: { [key: string]: unknown }): boolean {
-  return client.first_party === true || client['first_party'] === true;
+  return client.first_party === true || client.first_party === true;
 }

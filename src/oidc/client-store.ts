@@ -41,10 +41,15 @@ export class ClientStore {
 
   async add(input: NewClient): Promise<ClientMetadata> {
     if (!/^[A-Za-z0-9._~-]{1,100}$/.test(input.id)) {
-      throw new AppError('clients.invalid_id', 'a client id is 1 to 100 letters, digits or . _ ~ -');
+      throw new AppError(
+        'clients.invalid_id',
+        'a client id is 1 to 100 letters, digits or . _ ~ -',
+      );
     }
     if (await this.find(input.id)) {
-      throw new AppError('clients.duplicate', `a client with id "${input.id}" already exists`, { status: 409 });
+      throw new AppError('clients.duplicate', `a client with id "${input.id}" already exists`, {
+        status: 409,
+      });
     }
     if (input.isPublic && input.secret) {
       throw new AppError('clients.public_secret', 'a public client has no secret');
@@ -54,7 +59,9 @@ export class ClientStore {
       client_id: input.id,
       redirect_uris: input.redirectUris,
       post_logout_redirect_uris: input.postLogoutRedirectUris,
-      grant_types: input.isPublic ? ['authorization_code', 'refresh_token'] : ['authorization_code', 'refresh_token', 'client_credentials'],
+      grant_types: input.isPublic
+        ? ['authorization_code', 'refresh_token']
+        : ['authorization_code', 'refresh_token', 'client_credentials'],
       response_types: ['code'],
       token_endpoint_auth_method: input.isPublic ? 'none' : 'client_secret_basic',
       first_party: input.firstParty,
@@ -72,12 +79,15 @@ export class ClientStore {
 
   async get(id: string): Promise<ClientMetadata> {
     const client = await this.find(id);
-    if (!client) throw new AppError('clients.not_found', `no client with id "${id}"`, { status: 404 });
+    if (!client)
+      throw new AppError('clients.not_found', `no client with id "${id}"`, { status: 404 });
     return client;
   }
 
   async list(): Promise<ClientMetadata[]> {
-    const rows = await this.#db.getRepository(OidcPayload).find({ where: { model: 'Client' }, order: { id: 'ASC' } });
+    const rows = await this.#db
+      .getRepository(OidcPayload)
+      .find({ where: { model: 'Client' }, order: { id: 'ASC' } });
     return rows.map((row) => JSON.parse(row.payload) as ClientMetadata);
   }
 
@@ -101,7 +111,10 @@ export class ClientStore {
     try {
       await this.#provider.Client.validate(metadata);
     } catch (error) {
-      const { error_description: description, message } = error as { error_description?: string; message: string };
+      const { error_description: description, message } = error as {
+        error_description?: string;
+        message: string;
+      };
       throw new AppError('clients.invalid', `invalid client: ${description ?? message}`);
     }
   }

@@ -15,7 +15,13 @@ const generate = promisify(generateKeyPair);
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
 type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
-export type PrivateJwk = { kid: string; alg: string; use: 'sig'; kty: string; [key: string]: unknown };
+export type PrivateJwk = {
+  kid: string;
+  alg: string;
+  use: 'sig';
+  kty: string;
+  [key: string]: unknown;
+};
 
 async function newPrivateJwk(alg: SigningAlgorithm): Promise<PrivateJwk> {
   const { privateKey } =
@@ -26,7 +32,11 @@ async function newPrivateJwk(alg: SigningAlgorithm): Promise<PrivateJwk> {
   return { ...jwk, kid: randomBytes(12).toString('base64url'), alg, use: 'sig' };
 }
 
-async function insertKey(db: DataSource, alg: SigningAlgorithm, slot: string | null): Promise<void> {
+async function insertKey(
+  db: DataSource,
+  alg: SigningAlgorithm,
+  slot: string | null,
+): Promise<void> {
   const jwk = await newPrivateJwk(alg);
   await db
     .createQueryBuilder()
@@ -48,7 +58,9 @@ export async function loadSigningKeys(db: DataSource, config: Config): Promise<P
 
   for (const alg of SIGNING_ALGORITHMS) await insertKey(db, alg, `initial-${alg}`);
 
-  const rows = await db.getRepository(SigningKey).find({ order: { createdAt: 'DESC', kid: 'ASC' } });
+  const rows = await db
+    .getRepository(SigningKey)
+    .find({ order: { createdAt: 'DESC', kid: 'ASC' } });
   return rows.map((row) => JSON.parse(row.privateJwk) as PrivateJwk);
 }
 
@@ -66,10 +78,19 @@ function readJwksFile(file: string): PrivateJwk[] {
   try {
     keys = (JSON.parse(readFileSync(file, 'utf8')) as { keys?: unknown }).keys;
   } catch (error) {
-    throw new AppError('config.signing_keys', `keys.signingKeysFile: cannot read ${file}: ${(error as Error).message}`);
+    throw new AppError(
+      'config.signing_keys',
+      `keys.signingKeysFile: cannot read ${file}: ${(error as Error).message}`,
+    );
   }
-  if (!Array.isArray(keys) || !keys.some((key) => key?.alg === 'RS256' && typeof key.d === 'string')) {
-    throw new AppError('config.signing_keys', `keys.signingKeysFile: ${file} needs a private RS256 key`);
+  if (
+    !Array.isArray(keys) ||
+    !keys.some((key) => key?.alg === 'RS256' && typeof key.d === 'string')
+  ) {
+    throw new AppError(
+      'config.signing_keys',
+      `keys.signingKeysFile: ${file} needs a private RS256 key`,
+    );
   }
   return keys as PrivateJwk[];
 }

@@ -6,7 +6,11 @@ import type { Config } from '../config/schema.js';
 import { interactionPolicy } from '../interactions/pipeline.js';
 import { accountFinder, CLAIMS_BY_SCOPE } from './account-claims.js';
 import { TypeOrmAdapter } from './adapter.js';
-import { CLIENT_EXTRA_PROPERTIES, isFirstParty, validateExtraClientMetadata } from './client-metadata.js';
+import {
+  CLIENT_EXTRA_PROPERTIES,
+  isFirstParty,
+  validateExtraClientMetadata,
+} from './client-metadata.js';
 import type { PrivateJwk } from './keys.js';
 
 export interface ProviderPages {
@@ -38,7 +42,8 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   const existing = grantId ? await provider.Grant.find(grantId) : undefined;
   if (!isFirstParty(client)) return existing;
 
-  const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  const grant =
+    existing ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
   grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
   const claims = ctx.oidc.requestParamClaims;
   if (claims?.size) grant.addOIDCClaims([...claims]);
@@ -59,7 +64,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([k, v]) => [k, [...v]])),
-    scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS_BY_SCOPE).filter((s) => s !== 'openid')],
+    scopes: [
+      'openid',
+      'offline_access',
+      ...Object.keys(CLAIMS_BY_SCOPE).filter((s) => s !== 'openid'),
+    ],
     responseTypes: ['code'],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],

@@ -10,7 +10,9 @@ import { renderErrorPage } from './pages.js';
  * an id, logs it, and turns anything thrown into a translated page. The
  * provider's protocol endpoints answer their own errors in the spec's format.
  */
-export function errorHandler(services: Pick<Services, 'config' | 'renderer' | 'logger'>): Middleware {
+export function errorHandler(
+  services: Pick<Services, 'config' | 'renderer' | 'logger'>,
+): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     const requestId = randomUUID();
@@ -28,7 +30,13 @@ export function errorHandler(services: Pick<Services, 'config' | 'renderer' | 'l
       renderErrorPage(ctx, services, status);
     } finally {
       services.logger.debug(
-        { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
+        {
+          requestId,
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round(performance.now() - started),
+        },
         'request',
       );
     }

@@ -16,7 +16,8 @@ export function pageLanguage(
   hints: { uiLocales?: string | undefined; preferred?: string | null } = {},
 ): string {
   const supported = config.languages.supported;
-  const queried = typeof ctx.query.lang === 'string' ? matchLanguage(ctx.query.lang, supported) : undefined;
+  const queried =
+    typeof ctx.query.lang === 'string' ? matchLanguage(ctx.query.lang, supported) : undefined;
   if (queried) {
     ctx.cookies.set(LANGUAGE_COOKIE, queried, {
       httpOnly: true,

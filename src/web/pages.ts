@@ -15,9 +15,13 @@ interface ClientLike {
 }
 
 /** Where "back to the product" leads: its registered home page, else the origin of its first redirect URI. */
-export function productLink(client: ClientLike | undefined): { url: string; name: string } | undefined {
+export function productLink(
+  client: ClientLike | undefined,
+): { url: string; name: string } | undefined {
   if (!client) return undefined;
-  const url = client.clientUri ?? (client.redirectUris?.[0] ? new URL(client.redirectUris[0]).origin : undefined);
+  const url =
+    client.clientUri ??
+    (client.redirectUris?.[0] ? new URL(client.redirectUris[0]).origin : undefined);
   return url ? { url, name: client.clientName ?? client.clientId } : undefined;
 }
 
@@ -32,7 +36,11 @@ function html(ctx: Context, status: number, body: string): void {
  * a browser that does not hold its cookie): explain, and lead back to the
  * product when we know which one it was.
  */
-export async function renderExpired(ctx: Context, services: Services, clientId: unknown): Promise<void> {
+export async function renderExpired(
+  ctx: Context,
+  services: Services,
+  clientId: unknown,
+): Promise<void> {
   const client =
     typeof clientId === 'string' && clientId.length <= 255
       ? await services.provider.Client.find(clientId).catch(() => undefined)
@@ -42,17 +50,25 @@ export async function renderExpired(ctx: Context, services: Services, clientId: 
   html(
     ctx,
     400,
-    services.renderer.render('error', { lang, path: ctx.url }, {
-      title: t('error.expiredTitle'),
-      heading: t('error.expiredTitle'),
-      message: t('error.expired'),
-      back: productLink(client),
-    }),
+    services.renderer.render(
+      'error',
+      { lang, path: ctx.url },
+      {
+        title: t('error.expiredTitle'),
+        heading: t('error.expiredTitle'),
+        message: t('error.expired'),
+        back: productLink(client),
+      },
+    ),
   );
 }
 
 /** A translated error page: never a stack trace, at most an error code. */
-export function renderErrorPage(ctx: Context, services: Pick<Services, 'config' | 'renderer'>, status: number): void {
+export function renderErrorPage(
+  ctx: Context,
+  services: Pick<Services, 'config' | 'renderer'>,
+  status: number,
+): void {
   const lang = pageLanguage(ctx, services.config);
   const t = services.renderer.translator(lang);
   const notFound = status === 404;
@@ -60,11 +76,15 @@ export function renderErrorPage(ctx: Context, services: Pick<Services, 'config' 
   html(
     ctx,
     status,
-    services.renderer.render('error', { lang, path: ctx.url }, {
-      title: heading,
-      heading,
-      message: notFound ? t('error.notFound') : t('error.generic'),
-    }),
+    services.renderer.render(
+      'error',
+      { lang, path: ctx.url },
+      {
+        title: heading,
+        heading,
+        message: notFound ? t('error.notFound') : t('error.generic'),
+      },
+    ),
   );
 }
 
@@ -84,15 +104,22 @@ export function providerPages(config: Config, renderer: Renderer): ProviderPages
     async renderError(ctx, out: ErrorOut) {
       const lang = languageOf(ctx);
       const t = renderer.translator(lang);
-      const clientProblem = out.error === 'invalid_request' || out.error === 'invalid_client'
-        || out.error === 'invalid_redirect_uri' || out.error === 'unauthorized_client';
+      const clientProblem =
+        out.error === 'invalid_request' ||
+        out.error === 'invalid_client' ||
+        out.error === 'invalid_redirect_uri' ||
+        out.error === 'unauthorized_client';
       ctx.type = 'html';
-      ctx.body = renderer.render('error', { lang, path: ctx.url }, {
-        title: t('error.title'),
-        heading: t('error.title'),
-        message: clientProblem ? t('error.invalidRequest') : t('error.generic'),
-        code: out.error,
-      });
+      ctx.body = renderer.render(
+        'error',
+        { lang, path: ctx.url },
+        {
+          title: t('error.title'),
+          heading: t('error.title'),
+          message: clientProblem ? t('error.invalidRequest') : t('error.generic'),
+          code: out.error,
+        },
+      );
     },
 
     async logoutSource(ctx) {
@@ -100,11 +127,15 @@ export function providerPages(config: Config, renderer: Renderer): ProviderPages
       const t = renderer.translator(lang);
       const session = ctx.oidc.session as unknown as { state: { secret: string } };
       ctx.type = 'html';
-      ctx.body = renderer.render('logout', { lang, path: ctx.url }, {
-        title: t('logout.title'),
-        action: ctx.oidc.urlFor('end_session_confirm'),
-        xsrf: session.state.secret,
-      });
+      ctx.body = renderer.render(
+        'logout',
+        { lang, path: ctx.url },
+        {
+          title: t('logout.title'),
+          action: ctx.oidc.urlFor('end_session_confirm'),
+          xsrf: session.state.secret,
+        },
+      );
     },
 
     async postLogoutSuccessSource(ctx) {
@@ -112,10 +143,14 @@ export function providerPages(config: Config, renderer: Renderer): ProviderPages
       const t = renderer.translator(lang);
       const client = ctx.oidc.client;
       ctx.type = 'html';
-      ctx.body = renderer.render('logged-out', { lang, path: ctx.url }, {
-        title: t('logout.doneTitle'),
-        clientName: client ? (client.clientName ?? client.clientId) : undefined,
-      });
+      ctx.body = renderer.render(
+        'logged-out',
+        { lang, path: ctx.url },
+        {
+          title: t('logout.doneTitle'),
+          clientName: client ? (client.clientName ?? client.clientId) : undefined,
+        },
+      );
     },
   };
 }

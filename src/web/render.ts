@@ -33,10 +33,13 @@ export class Renderer {
     this.#config = config;
     this.#catalogue = catalogue;
 
-    this.#hbs.registerHelper('t', function (this: unknown, key: string, options: Handlebars.HelperOptions) {
-      const t = options.data.root.t as TFunction;
-      return t(key, options.hash);
-    });
+    this.#hbs.registerHelper(
+      't',
+      function (this: unknown, key: string, options: Handlebars.HelperOptions) {
+        const t = options.data.root.t as TFunction;
+        return t(key, options.hash);
+      },
+    );
     this.#hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 
     const partials = join(VIEWS_DIR, 'partials');
@@ -44,7 +47,9 @@ export class Renderer {
       this.#hbs.registerPartial(basename(file, '.hbs'), readFileSync(join(partials, file), 'utf8'));
     }
     for (const file of readdirSync(VIEWS_DIR).filter((f) => f.endsWith('.hbs'))) {
-      const template = this.#hbs.compile(readFileSync(join(VIEWS_DIR, file), 'utf8'), { strict: false });
+      const template = this.#hbs.compile(readFileSync(join(VIEWS_DIR, file), 'utf8'), {
+        strict: false,
+      });
       this.#pages.set(basename(file, '.hbs'), template);
     }
     this.#layout = this.#page('layout');

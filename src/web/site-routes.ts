@@ -11,9 +11,13 @@ export function siteRouter(services: Services): Router {
     const lang = pageLanguage(ctx, services.config);
     const t = services.renderer.translator(lang);
     ctx.type = 'html';
-    ctx.body = services.renderer.render('home', { lang, path: ctx.url }, {
-      title: t('home.title', { brand: services.config.brand.name }),
-    });
+    ctx.body = services.renderer.render(
+      'home',
+      { lang, path: ctx.url },
+      {
+        title: t('home.title', { brand: services.config.brand.name }),
+      },
+    );
   });
 
   // Alive: the process answers. Ready: it can also reach its database.

@@ -5,7 +5,10 @@ import type { Middleware } from 'koa';
 
 import { VIEWS_DIR } from '../paths.js';
 
-const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
 /** Serves the few files of views/static/ under /static/, read into memory once. */
 export function staticFiles(): Middleware {
@@ -13,7 +16,10 @@ export function staticFiles(): Middleware {
   const files = new Map(
     readdirSync(dir)
       .filter((name) => TYPES[extname(name)])
-      .map((name) => [`/static/${name}`, { body: readFileSync(join(dir, name)), type: TYPES[extname(name)] as string }]),
+      .map((name) => [
+        `/static/${name}`,
+        { body: readFileSync(join(dir, name)), type: TYPES[extname(name)] as string },
+      ]),
   );
 
   return async (ctx, next) => {

@@ -30,7 +30,12 @@ export class User {
   @Column({ type: 'varchar', length: 16 })
   status!: UserStatus;
 
-  @Column({ name: 'must_change_password', type: 'tinyint', default: 0, transformer: integerBoolean })
+  @Column({
+    name: 'must_change_password',
+    type: 'tinyint',
+    default: 0,
+    transformer: integerBoolean,
+  })
   mustChangePassword!: boolean;
 
   @Column({ type: 'varchar', length: 254, nullable: true })

@@ -25,7 +25,10 @@ export const consentStep: InteractionStep = {
 
   async submit(request) {
     if (request.form.decision !== 'allow') {
-      await request.finish({ error: 'access_denied', error_description: 'End-User denied the consent' }, false);
+      await request.finish(
+        { error: 'access_denied', error_description: 'End-User denied the consent' },
+        false,
+      );
       return;
     }
 
@@ -34,7 +37,8 @@ export const consentStep: InteractionStep = {
     const accountId = details.session?.accountId;
     const clientId = details.params.client_id as string;
     const grant = details.grantId
-      ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId }))
+      ? ((await provider.Grant.find(details.grantId)) ??
+        new provider.Grant({ accountId, clientId }))
       : new provider.Grant({ accountId, clientId });
 
     const missing = consentDetails(request);
@@ -45,7 +49,10 @@ export const consentStep: InteractionStep = {
     }
 
     const grantId = await grant.save();
-    request.services.logger.info({ event: 'consent.given', sub: accountId, client: clientId }, 'consent given');
+    request.services.logger.info(
+      { event: 'consent.given', sub: accountId, client: clientId },
+      'consent given',
+    );
     await request.finish({ consent: { grantId } });
   },
 };

@@ -8,7 +8,12 @@ function clientName(request: StepRequest): string | undefined {
   return client?.clientName;
 }
 
-function showForm(request: StepRequest, username: string, errors: FieldError[], status = 200): void {
+function showForm(
+  request: StepRequest,
+  username: string,
+  errors: FieldError[],
+  status = 200,
+): void {
   const t = request.services.renderer.translator(request.lang);
   request.render(
     'login',
@@ -17,7 +22,9 @@ function showForm(request: StepRequest, username: string, errors: FieldError[], 
       clientName: clientName(request),
       username,
       errors,
-      fieldErrors: Object.fromEntries(errors.filter((e) => e.field).map((e) => [e.field, e.message])),
+      fieldErrors: Object.fromEntries(
+        errors.filter((e) => e.field).map((e) => [e.field, e.message]),
+      ),
     },
     status,
   );
@@ -38,14 +45,24 @@ export const loginStep: InteractionStep = {
     const password = request.form.password ?? '';
 
     if (!username.trim() || !password) {
-      showForm(request, username, [{ field: username.trim() ? 'password' : 'username', message: t('login.required') }], 400);
+      showForm(
+        request,
+        username,
+        [{ field: username.trim() ? 'password' : 'username', message: t('login.required') }],
+        400,
+      );
       return;
     }
 
     const user =
-      password.length > MAX_PASSWORD ? null : await request.services.accounts.authenticate(username, password);
+      password.length > MAX_PASSWORD
+        ? null
+        : await request.services.accounts.authenticate(username, password);
     if (!user) {
-      request.services.logger.info({ event: 'login.failed', interaction: request.details.uid }, 'sign-in failed');
+      request.services.logger.info(
+        { event: 'login.failed', interaction: request.details.uid },
+        'sign-in failed',
+      );
       showForm(request, username, [{ field: 'username', message: t('login.invalid') }], 400);
       return;
     }

@@ -1,0 +1,90 @@
+import { Command } from 'commander';
+
+import { ClientStore } from '../oidc/client-store.js';
+import type { WithApp } from './index.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function describe(client: Record<string, unknown>): string {
+  const { client_secret: _secret, ...shown } = client;
+  return JSON.stringify(shown, null, 2);
+}
+
+export function clientCommands(withApp: WithApp): Command {
+  const clients = new Command('clients').description('relying parties (products)');
+  const store = <T>(fn: (store: ClientStore) => Promise<T>) =>
+    withApp((app) => fn(new ClientStore(app.services.db, app.services.provider)));
+
+  clients
+    .command('add')
+    .description('register a client; prints its secret once')
+    .requiredOption('--id <id>', 'client_id')
+    .option('--secret <secret>', 'client secret (generated when omitted)')
+    .option('--redirect-uri <uri>', 'allowed redirect URI, exact match (repeatable)', collect, [])
+    .option(
+      '--post-logout-redirect-uri <uri>',
+      'allowed post-logout redirect URI (repeatable)',
+      collect,
+      [],
+    )
+    .option('--name <name>', 'display name')
+    .option('--first-party', 'a product of our own: never asks the user for consent', false)
+    .option('--public', 'a public client (no secret; PKCE only)', false)
+    .action(async (options) => {
+      if (options.redirectUri.length === 0)
+        throw new Error('at least one --redirect-uri is required');
+      const client = await store((s) =>
+        s.add({
+          id: options.id,
+          secret: options.secret,
+          redirectUris: options.redirectUri,
+          postLogoutRedirectUris: options.postLogoutRedirectUri,
+          name: options.name,
+          firstParty: options.firstParty,
+          isPublic: options.public,
+        }),
+      );
+      console.log(`client ${client.client_id} added`);
+      if (client.client_secret && !options.secret)
+        console.log(`client_secret: ${client.client_secret}`);
+    });
+
+  clients
+    .command('list')
+    .description('list clients')
+    .action(async () => {
+      const all = await store((s) => s.list());
+      for (const c of all) {
+        const kind = c.token_endpoint_auth_method === 'none' ? 'public' : 'confidential';
+        console.log(
+          `${c.client_id}\t${kind}${c.first_party ? ', first-party' : ''}\t${c.client_name ?? ''}`,
+        );
+      }
+      if (all.length === 0) console.log('no clients');
+    });
+
+  clients
+    .command('show <id>')
+    .description('show a client (without its secret)')
+    .action(async (id: string) => {
+      console.log(describe(await store((s) => s.get(id))));
+    });
+
+  clients
+    .command('remove <id>')
+    .description('remove a client')
+    .action(async (id: string) => {
+      await store((s) => s.remove(id));
+      console.log(`client ${id} removed`);
+    });
+
+  clients
+    .command('rotate-secret <id>')
+    .description('replace the client secret; prints the new one once')
+    .action(async (id: string) => {
+      const secret = await store((s) => s.rotateSecret(id));
+      console.log(`client_secret: ${secret}`);
+    });
+
+  return clients;
+}

@@ -1,0 +1,84 @@
+import { Command } from 'commander';
+
+import { generateTemporaryPassword } from '../accounts/accounts.js';
+import type { User } from '../db/entities/user.js';
+import type { WithApp } from './index.js';
+
+function describe(user: User): string {
+  const rows: [string, string | null][] = [
+    ['id (sub)', user.id],
+    ['username', user.username],
+    ['status', user.status],
+    ['temporary password', user.mustChangePassword ? 'yes: must be changed at next sign-in' : 'no'],
+    ['password changed', user.passwordChangedAt.toISOString()],
+    ['email', user.email],
+    ['first name', user.firstName],
+    ['last name', user.lastName],
+    ['preferred language', user.preferredLanguage],
+    ['created', user.createdAt.toISOString()],
+  ];
+  return rows.map(([label, value]) => `${label.padEnd(20)}${value ?? '-'}`).join('\n');
+}
+
+export function userCommands(withApp: WithApp): Command {
+  const users = new Command('users').description('end-user accounts');
+
+  users
+    .command('add')
+    .description('create a user with a temporary password (generated and printed when omitted)')
+    .requiredOption('--username <username>', 'username (unique, case-insensitive)')
+    .option('--temporary-password <password>', 'temporary password to hand to the user')
+    .action(async (options) => {
+      const password: string = options.temporaryPassword ?? generateTemporaryPassword();
+      const user = await withApp((app) =>
+        app.services.accounts.create({ username: options.username, temporaryPassword: password }),
+      );
+      console.log(`user ${user.username} added (sub ${user.id})`);
+      if (!options.temporaryPassword) console.log(`temporary password: ${password}`);
+    });
+
+  users
+    .command('list')
+    .description('list users')
+    .action(async () => {
+      const all = await withApp((app) => app.services.accounts.list());
+      for (const u of all) console.log(`${u.username}\t${u.status}\t${u.email ?? ''}`);
+      if (all.length === 0) console.log('no users');
+    });
+
+  users
+    .command('show <username>')
+    .description('show a user')
+    .action(async (username: string) => {
+      console.log(describe(await withApp((app) => app.services.accounts.getByUsername(username))));
+    });
+
+  users
+    .command('disable <username>')
+    .description('block sign-in; tokens already issued stop working')
+    .action(async (username: string) => {
+      await withApp((app) => app.services.accounts.setStatus(username, 'disabled'));
+      console.log(`user ${username} disabled`);
+    });
+
+  users
+    .command('enable <username>')
+    .description('allow sign-in again')
+    .action(async (username: string) => {
+      await withApp((app) => app.services.accounts.setStatus(username, 'active'));
+      console.log(`user ${username} enabled`);
+    });
+
+  users
+    .command('set-temporary-password <username>')
+    .description(
+      'replace the password with a generated temporary one, to be changed at next sign-in',
+    )
+    .action(async (username: string) => {
+      const password = generateTemporaryPassword();
+      await withApp((app) => app.services.accounts.setTemporaryPassword(username, password));
+      console.log(`temporary password: ${password}`);
+    });
+
+  return users;
+}

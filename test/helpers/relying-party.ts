@@ -1,0 +1,74 @@
+import * as oidc from 'openid-client';
+
+import { type BrowserAgent, expectPage, expectRedirect } from './browser-agent.js';
+import type { TestProvider } from './server.js';
+
+export const REDIRECT_URI = 'http://localhost:9/callback';
+
+export interface PendingAuthorization {
+  url: URL;
+  verifier: string;
+  state: string;
+  nonce: string;
+}
+
+/** A product as the tests see it: a registered client and openid-client configured for it. */
+export class TestRelyingParty {
+  readonly clientId: string;
+  readonly config: oidc.Configuration;
+
+  private constructor(clientId: string, config: oidc.Configuration) {
+    this.clientId = clientId;
+    this.config = config;
+  }
+
+  static async register(
+    provider: TestProvider,
+    options: { id?: string; firstParty?: boolean; isPublic?: boolean; name?: string } = {},
+  ): Promise<TestRelyingParty> {
+    const id = options.id ?? 'portal';
+    const metadata = await provider.addClient({
+      id,
+      firstParty: options.firstParty ?? true,
+      isPublic: options.isPublic ?? false,
+      name: options.name,
+    });
+    const auth = metadata.client_secret ? oidc.ClientSecretBasic(metadata.client_secret) : oidc.None();
+    const config = await oidc.discovery(new URL(provider.issuer), id, undefined, auth, {
+      execute: [oidc.allowInsecureRequests],
+    });
+    return new TestRelyingParty(id, config);
+  }
+
+  async authorize(params: Record<string, string> = {}): Promise<PendingAuthorization> {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(this.config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid profile email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      ...params,
+    });
+    return { url, verifier, state, nonce };
+  }
+
+  async exchange(callback: string, pending: PendingAuthorization) {
+    return oidc.authorizationCodeGrant(this.config, new URL(callback), {
+      pkceCodeVerifier: pending.verifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+    });
+  }
+
+  /** The whole sign-in as a browser does it: authorization request, login form, back to the product, code exchange. */
+  async signIn(agent: BrowserAgent, username: string, password: string, params: Record<string, string> = {}) {
+    const pending = await this.authorize(params);
+    const login = expectPage(await agent.navigate(pending.url.href));
+    const callback = expectRedirect(await agent.submit(login, { username, password }));
+    return this.exchange(callback, pending);
+  }
+}

@@ -1,0 +1,96 @@
+import type { Server } from 'node:http';
+import { createServer } from 'node:net';
+
+import type { ExecutionContext } from 'ava';
+
+import { type App, createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createLogger } from '../../src/logger.js';
+import { ClientStore, type NewClient } from '../../src/oidc/client-store.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A provider running in this process on its own port and database, as a test sees it. */
+export class TestProvider {
+  app!: App;
+  server!: Server;
+  readonly config: Config;
+  readonly database: TestDatabase;
+
+  private constructor(config: Config, database: TestDatabase) {
+    this.config = config;
+    this.database = database;
+  }
+
+  static async start(t: ExecutionContext, env: Record<string, string> = {}): Promise<TestProvider> {
+    const database = await createTestDatabase();
+    const port = await freePort();
+    const config = loadConfig({
+      ...env,
+      NODE_ENV: 'test',
+      ISSUER: `http://localhost:${port}`,
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    });
+    const provider = new TestProvider(config, database);
+    await provider.#listen();
+    t.teardown(() => provider.stop().then(() => database.drop()));
+    return provider;
+  }
+
+  get issuer(): string {
+    return this.config.issuer;
+  }
+
+  get services() {
+    return this.app.services;
+  }
+
+  /** Stops and starts the server on the same port and database, as a redeploy would. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.#listen();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server?.listening) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.app.close();
+  }
+
+  async addClient(client: Partial<NewClient> & { id: string }) {
+    return new ClientStore(this.services.db, this.services.provider).add({
+      redirectUris: ['http://localhost:9/callback'],
+      postLogoutRedirectUris: ['http://localhost:9/'],
+      firstParty: true,
+      isPublic: false,
+      ...client,
+    });
+  }
+
+  /** An active user with this password. */
+  async addUser(username: string, password: string) {
+    return this.services.accounts.create({ username, temporaryPassword: password });
+  }
+
+  async #listen(): Promise<void> {
+    this.app = await createApp(this.config, createLogger(this.config.log.level));
+    const port = this.config.port;
+    await new Promise<void>((resolve) => {
+      this.server = this.app.provider.listen(port, 'localhost', resolve);
+    });
+  }
+}
