@@ -35,7 +35,7 @@ export async function createApp(
   config: Config,
   logger: Logger = createLogger(config.log.level),
 ): Promise<App> {
-  const db = createDataSource(config);
+  const db = await createDataSource(config);
   await db.initialize();
   try {
     if (config.database.migrateOnStart) await db.runMigrations({ transaction: 'each' });

@@ -30,7 +30,7 @@ function dbCommands(): Command {
   db.command('migrate')
     .description('apply pending migrations')
     .action(async () => {
-      const source = createDataSource(loadConfig());
+      const source = await createDataSource(loadConfig());
       await source.initialize();
       try {
         const applied = await source.runMigrations({ transaction: 'each' });
@@ -46,7 +46,7 @@ function dbCommands(): Command {
   db.command('revert')
     .description('undo the most recent migration')
     .action(async () => {
-      const source = createDataSource(loadConfig());
+      const source = await createDataSource(loadConfig());
       await source.initialize();
       try {
         await source.undoLastMigration({ transaction: 'each' });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
+import mysql from 'mysql2/promise';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 import { migrations } from '../../migrations/index.js';
@@ -24,7 +25,23 @@ export function describeDatabase(config: Config): { kind: DatabaseKind; location
   return { kind: 'mysql', location: `${parsed.hostname}:${parsed.port || 3306}${parsed.pathname}` };
 }
 
-function optionsFor(config: Config): DataSourceOptions {
+/**
+ * MariaDB and MySQL speak one protocol, but TypeORM reads their catalogues
+ * differently (MariaDB reports NULL defaults in its own way), so it must be
+ * told which one it has. A mysql:// URL may point at either: ask the server.
+ */
+async function mysqlFlavour(url: string): Promise<'mysql' | 'mariadb'> {
+  if (url.startsWith('mariadb:')) return 'mariadb';
+  const connection = await mysql.createConnection(url);
+  try {
+    const [rows] = await connection.query('SELECT VERSION() AS version');
+    return /mariadb/i.test((rows as { version: string }[])[0]?.version ?? '') ? 'mariadb' : 'mysql';
+  } finally {
+    await connection.end();
+  }
+}
+
+async function optionsFor(config: Config): Promise<DataSourceOptions> {
   const { kind, location } = describeDatabase(config);
   const common = { entities, migrations, migrationsTransactionMode: 'each' as const };
 
@@ -44,10 +61,11 @@ function optionsFor(config: Config): DataSourceOptions {
     };
   }
 
+  const url = (config.database.url as string).replace(/^mariadb:/, 'mysql:');
   return {
     ...common,
-    type: 'mysql',
-    url: (config.database.url as string).replace(/^mariadb:/, 'mysql:'),
+    type: await mysqlFlavour(config.database.url as string),
+    url,
     timezone: 'Z',
     charset: 'utf8mb4_unicode_ci',
     poolSize: config.database.poolSize,
@@ -55,11 +73,7 @@ function optionsFor(config: Config): DataSourceOptions {
   };
 }
 
-export function createDataSource(config: Config): DataSource {
-  return new DataSource(optionsFor(config));
-}
-
-/** The default data folder, for files that live beside the embedded database. */
-export function dataPath(config: Config, ...parts: string[]): string {
-  return join(resolve(config.dataDir), ...parts);
+/** A DataSource for the configured database, not yet initialized. */
+export async function createDataSource(config: Config): Promise<DataSource> {
+  return new DataSource(await optionsFor(config));
 }
