@@ -50,13 +50,19 @@ test('a missing redirect_uri is refused even with a single registered one', asyn
 
 test('a consent page lists the scopes of a product that is not first-party', async (t) => {
   const provider = await TestProvider.start(t);
-  const rp = await TestRelyingParty.register(provider, { id: 'partner', firstParty: false, name: 'Partner' });
+  const rp = await TestRelyingParty.register(provider, {
+    id: 'partner',
+    firstParty: false,
+    name: 'Partner',
+  });
   await provider.addUser('anna', 'correct horse battery staple');
   const agent = new BrowserAgent(provider.issuer, 'en');
 
   const pending = await rp.authorize();
   const login = await agent.open(pending.url.href);
-  const consent = expectPage(await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }));
+  const consent = expectPage(
+    await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }),
+  );
   t.is(consent.document.querySelector('h1')?.text.trim(), 'Grant access');
   const scopes = consent.document.querySelectorAll('.scopes li').map((li) => li.text.trim());
   t.deepEqual(scopes, [
@@ -78,7 +84,9 @@ test('denying consent sends access_denied back to the product', async (t) => {
 
   const pending = await rp.authorize();
   const login = await agent.open(pending.url.href);
-  const consent = expectPage(await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }));
+  const consent = expectPage(
+    await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }),
+  );
   const callback = new URL(expectRedirect(await agent.submit(consent, { decision: 'deny' })));
 
   t.is(callback.searchParams.get('error'), 'access_denied');
@@ -94,14 +102,20 @@ test('a wrong code_verifier is refused with invalid_grant', async (t) => {
 
   const pending = await rp.authorize();
   const login = await agent.open(pending.url.href);
-  const callback = expectRedirect(await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }));
-  const error = await t.throwsAsync(rp.exchange(callback, { ...pending, verifier: 'x'.repeat(43) }));
+  const callback = expectRedirect(
+    await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }),
+  );
+  const error = await t.throwsAsync(
+    rp.exchange(callback, { ...pending, verifier: 'x'.repeat(43) }),
+  );
   t.is((error as { error?: string }).error, 'invalid_grant');
 });
 
 test('unknown paths get a translated 404 page', async (t) => {
   const provider = await TestProvider.start(t);
-  const page = await new BrowserAgent(provider.issuer).open(new URL('/nowhere', provider.issuer).href);
+  const page = await new BrowserAgent(provider.issuer).open(
+    new URL('/nowhere', provider.issuer).href,
+  );
   t.is(page.status, 404);
   t.is(page.document.querySelector('h1')?.text.trim(), 'Siden findes ikke');
 });

@@ -7,7 +7,9 @@ import { createTestDatabase } from './helpers/database.js';
 test('the migrations build exactly the schema the entities describe, and revert cleanly', async (t) => {
   const database = await createTestDatabase();
   t.teardown(() => database.drop());
-  const source = await createDataSource(loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url }));
+  const source = await createDataSource(
+    loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url }),
+  );
   await source.initialize();
   t.teardown(() => source.destroy());
 

@@ -67,7 +67,8 @@ test('a wrong password and an unknown username get the same answer', async (t) =
 
   t.is(wrongPassword.status, 400);
   t.is(unknownUser.status, wrongPassword.status);
-  const message = (p: typeof wrongPassword) => p.document.querySelector('.error-message')?.text.trim();
+  const message = (p: typeof wrongPassword) =>
+    p.document.querySelector('.error-message')?.text.trim();
   t.is(message(wrongPassword), 'Brugernavnet eller adgangskoden er forkert.');
   t.is(message(unknownUser), message(wrongPassword));
   t.is(fieldByLabel(wrongPassword, 'Brugernavn')?.getAttribute('value'), 'anna');
@@ -82,10 +83,15 @@ test('a disabled user cannot sign in and gets the same message', async (t) => {
 
   const agent = new BrowserAgent(provider.issuer);
   const page = await agent.open((await rp.authorize()).url.href);
-  const result = expectPage(await agent.submit(page, { username: 'carl', password: 'correct horse battery staple' }));
+  const result = expectPage(
+    await agent.submit(page, { username: 'carl', password: 'correct horse battery staple' }),
+  );
 
   t.is(result.status, 400);
-  t.is(result.document.querySelector('.error-message')?.text.trim(), 'Brugernavnet eller adgangskoden er forkert.');
+  t.is(
+    result.document.querySelector('.error-message')?.text.trim(),
+    'Brugernavnet eller adgangskoden er forkert.',
+  );
 });
 
 test('a form posted without its CSRF token is refused', async (t) => {
@@ -96,7 +102,11 @@ test('a form posted without its CSRF token is refused', async (t) => {
   const agent = new BrowserAgent(provider.issuer);
   const page = await agent.open((await rp.authorize()).url.href);
   const result = expectPage(
-    await agent.submit(page, { username: 'anna', password: 'correct horse battery staple', csrf: 'forged' }),
+    await agent.submit(page, {
+      username: 'anna',
+      password: 'correct horse battery staple',
+      csrf: 'forged',
+    }),
   );
 
   t.is(result.status, 403);

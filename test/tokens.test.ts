@@ -23,7 +23,9 @@ test('a refresh token rotates: the new one works, the old one is refused', async
   t.truthy(refreshed.refresh_token);
   t.not(refreshed.refresh_token, tokens.refresh_token);
 
-  const replay = await t.throwsAsync(oidc.refreshTokenGrant(rp.config, tokens.refresh_token as string));
+  const replay = await t.throwsAsync(
+    oidc.refreshTokenGrant(rp.config, tokens.refresh_token as string),
+  );
   t.is((replay as oidc.ResponseBodyError).error, 'invalid_grant');
 });
 
@@ -84,7 +86,10 @@ test('one code redeemed twice at the same instant: exactly one exchange succeeds
   const result = await agent.submit(login, { username: 'anna', password: PASSWORD });
   const callback = (result as { leftTo: string }).leftTo;
 
-  const outcomes = await Promise.allSettled([rp.exchange(callback, pending), rp.exchange(callback, pending)]);
+  const outcomes = await Promise.allSettled([
+    rp.exchange(callback, pending),
+    rp.exchange(callback, pending),
+  ]);
   const succeeded = outcomes.filter((o) => o.status === 'fulfilled');
   const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
   t.is(succeeded.length, 1);
@@ -100,7 +105,9 @@ test('a code used once more later is refused and the tokens it gave are revoked'
 
   const pending = await rp.authorize();
   const login = await agent.open(pending.url.href);
-  const callback = (await agent.submit(login, { username: 'anna', password: PASSWORD })) as { leftTo: string };
+  const callback = (await agent.submit(login, { username: 'anna', password: PASSWORD })) as {
+    leftTo: string;
+  };
   const first = await rp.exchange(callback.leftTo, pending);
 
   await t.throwsAsync(rp.exchange(callback.leftTo, pending));

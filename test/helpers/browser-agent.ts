@@ -31,7 +31,10 @@ export class BrowserAgent {
     this.#language = acceptLanguage;
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers = new Headers({ 'accept-language': this.#language, accept: 'text/html' });
     const cookie = await this.jar.getCookieString(url);
     if (cookie) headers.set('cookie', cookie);
@@ -40,20 +43,34 @@ export class BrowserAgent {
       headers.set('content-type', 'application/x-www-form-urlencoded');
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(url, { method: init.method ?? 'GET', headers, body, redirect: 'manual' });
+    const response = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers,
+      body,
+      redirect: 'manual',
+    });
     for (const line of response.headers.getSetCookie()) await this.jar.setCookie(line, url);
     return response;
   }
 
   /** GET or POST, then follow the provider's redirects. Ends on a page, or on a redirect that leaves the provider. */
-  async navigate(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Page | { leftTo: string }> {
+  async navigate(
+    url: string,
+    init: { method?: string; form?: Record<string, string> } = {},
+  ): Promise<Page | { leftTo: string }> {
     let response = await this.request(url, init);
     let current = url;
     for (let hops = 0; hops < 20; hops++) {
       const location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || !location) {
         const html = await response.text();
-        return { url: current, status: response.status, headers: response.headers, html, document: parse(html) };
+        return {
+          url: current,
+          status: response.status,
+          headers: response.headers,
+          html,
+          document: parse(html),
+        };
       }
       const next = new URL(location, current).href;
       if (new URL(next).origin !== this.#origin) return { leftTo: next };
@@ -68,19 +85,30 @@ export class BrowserAgent {
   }
 
   /** Fills a page's form (the first one with a password or text field, unless a selector says otherwise) and submits it. */
-  async submit(page: Page, values: Record<string, string>, selector = 'main form'): Promise<Page | { leftTo: string }> {
+  async submit(
+    page: Page,
+    values: Record<string, string>,
+    selector = 'main form',
+  ): Promise<Page | { leftTo: string }> {
     const form = readForm(page, selector);
-    return this.navigate(new URL(form.action, page.url).href, { method: form.method, form: { ...form.fields, ...values } });
+    return this.navigate(new URL(form.action, page.url).href, {
+      method: form.method,
+      form: { ...form.fields, ...values },
+    });
   }
 }
 
 export function expectPage(result: Page | { leftTo: string }): Page {
-  if ('leftTo' in result) throw new Error(`expected a provider page, got a redirect to ${result.leftTo}`);
+  if ('leftTo' in result)
+    throw new Error(`expected a provider page, got a redirect to ${result.leftTo}`);
   return result;
 }
 
 export function expectRedirect(result: Page | { leftTo: string }): string {
-  if (!('leftTo' in result)) throw new Error(`expected a redirect out of the provider, got a page (${result.status}): ${result.document.querySelector('h1')?.text}`);
+  if (!('leftTo' in result))
+    throw new Error(
+      `expected a redirect out of the provider, got a page (${result.status}): ${result.document.querySelector('h1')?.text}`,
+    );
   return result.leftTo;
 }
 
@@ -90,7 +118,8 @@ export function readForm(page: Page, selector = 'main form'): Form {
   const fields: Record<string, string> = {};
   for (const input of form.querySelectorAll('input')) {
     const name = input.getAttribute('name');
-    if (name && input.getAttribute('type') !== 'submit') fields[name] = input.getAttribute('value') ?? '';
+    if (name && input.getAttribute('type') !== 'submit')
+      fields[name] = input.getAttribute('value') ?? '';
   }
   return {
     action: form.getAttribute('action') ?? page.url,

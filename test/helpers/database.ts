@@ -30,12 +30,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
 
   const server = process.env.TEST_MYSQL_URL;
-  if (!server) throw new Error('TEST_DB=mysql needs TEST_MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/');
+  if (!server)
+    throw new Error('TEST_DB=mysql needs TEST_MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/');
   const name = `idp_test_${randomBytes(6).toString('hex')}`;
   const admin = new URL(server);
   admin.pathname = '/';
   const connection = await mysql.createConnection(admin.href);
-  await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await connection.query(
+    `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+  );
   await connection.end();
 
   const url = new URL(admin.href);

@@ -33,7 +33,9 @@ export class TestRelyingParty {
       isPublic: options.isPublic ?? false,
       name: options.name,
     });
-    const auth = metadata.client_secret ? oidc.ClientSecretBasic(metadata.client_secret) : oidc.None();
+    const auth = metadata.client_secret
+      ? oidc.ClientSecretBasic(metadata.client_secret)
+      : oidc.None();
     const config = await oidc.discovery(new URL(provider.issuer), id, undefined, auth, {
       execute: [oidc.allowInsecureRequests],
     });
@@ -65,7 +67,12 @@ export class TestRelyingParty {
   }
 
   /** The whole sign-in as a browser does it: authorization request, login form, back to the product, code exchange. */
-  async signIn(agent: BrowserAgent, username: string, password: string, params: Record<string, string> = {}) {
+  async signIn(
+    agent: BrowserAgent,
+    username: string,
+    password: string,
+    params: Record<string, string> = {},
+  ) {
     const pending = await this.authorize(params);
     const login = expectPage(await agent.navigate(pending.url.href));
     const callback = expectRedirect(await agent.submit(login, { username, password }));

@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+
+import test from 'ava';
+
+import { createTestDatabase } from './helpers/database.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function idp(databaseUrl: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['src/bin/idp.mjs', ...args], {
+      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Error lines of the command itself, without the runtime's notices. */
+const errorLines = (run: Run) => run.stderr.split('\n').filter((line) => line.startsWith('idp:'));
+
+test('operators manage clients: add, list, show without secret, rotate, remove', async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+
+  const added = await idp(
+    db.url,
+    'clients',
+    'add',
+    '--id',
+    'portal',
+    '--redirect-uri',
+    'https://portal.example/cb',
+    '--redirect-uri',
+    'https://portal.example/cb2',
+    '--name',
+    'Portal',
+    '--first-party',
+  );
+  t.is(added.code, 0, added.stderr);
+  const secret = /client_secret: (\S+)/.exec(added.stdout)?.[1];
+  t.truthy(secret);
+
+  const listed = await idp(db.url, 'clients', 'list');
+  t.regex(listed.stdout, /portal\tconfidential, first-party\tPortal/);
+
+  const shown = await idp(db.url, 'clients', 'show', 'portal');
+  t.deepEqual(JSON.parse(shown.stdout).redirect_uris, [
+    'https://portal.example/cb',
+    'https://portal.example/cb2',
+  ]);
+  t.false(shown.stdout.includes(secret as string));
+
+  const rotated = await idp(db.url, 'clients', 'rotate-secret', 'portal');
+  const newSecret = /client_secret: (\S+)/.exec(rotated.stdout)?.[1];
+  t.truthy(newSecret);
+  t.not(newSecret, secret);
+
+  const removed = await idp(db.url, 'clients', 'remove', 'portal');
+  t.is(removed.code, 0);
+  t.is((await idp(db.url, 'clients', 'list')).stdout.trim(), 'no clients');
+});
+
+test('client mistakes print one clear line and exit non-zero', async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  await idp(
+    db.url,
+    'clients',
+    'add',
+    '--id',
+    'portal',
+    '--redirect-uri',
+    'https://portal.example/cb',
+  );
+
+  const duplicate = await idp(
+    db.url,
+    'clients',
+    'add',
+    '--id',
+    'portal',
+    '--redirect-uri',
+    'https://x.example/cb',
+  );
+  t.is(duplicate.code, 1);
+  t.deepEqual(errorLines(duplicate), ['idp: a client with id "portal" already exists']);
+
+  const badUri = await idp(
+    db.url,
+    'clients',
+    'add',
+    '--id',
+    'other',
+    '--redirect-uri',
+    'not a uri',
+  );
+  t.is(badUri.code, 1);
+  t.deepEqual(errorLines(badUri), [
+    'idp: invalid client: redirect_uris must only contain valid uris',
+  ]);
+
+  const missing = await idp(db.url, 'clients', 'show', 'nobody');
+  t.deepEqual(errorLines(missing), ['idp: no client with id "nobody"']);
+});
+
+test('operators manage users: add with a generated password, show, disable, enable, reset', async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+
+  const added = await idp(db.url, 'users', 'add', '--username', 'Anna.Berg');
+  t.is(added.code, 0, added.stderr);
+  t.regex(added.stdout, /temporary password: \S{16}/);
+
+  const duplicate = await idp(db.url, 'users', 'add', '--username', 'anna.berg');
+  t.deepEqual(errorLines(duplicate), ['idp: a user named "anna.berg" already exists']);
+
+  const withSpace = await idp(db.url, 'users', 'add', '--username', 'anna berg');
+  t.is(withSpace.code, 1);
+
+  t.is((await idp(db.url, 'users', 'disable', 'ANNA.BERG')).code, 0);
+  t.regex((await idp(db.url, 'users', 'show', 'anna.berg')).stdout, /status\s+disabled/);
+  t.is((await idp(db.url, 'users', 'enable', 'anna.berg')).code, 0);
+
+  const reset = await idp(db.url, 'users', 'set-temporary-password', 'anna.berg');
+  t.regex(reset.stdout, /temporary password: \S{16}/);
+  const shown = await idp(db.url, 'users', 'show', 'anna.berg');
+  t.regex(shown.stdout, /status\s+active/);
+  t.regex(shown.stdout, /temporary password\s+yes/);
+
+  const unknown = await idp(db.url, 'users', 'disable', 'nobody');
+  t.is(unknown.code, 1);
+  t.deepEqual(errorLines(unknown), ['idp: no user named "nobody"']);
+});
+
+test('keys rotate: a new key per algorithm signs, the old ones stay listed', async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+
+  const before = (await idp(db.url, 'keys', 'list')).stdout.trim().split('\n');
+  t.is(before.length, 2);
+  t.is((await idp(db.url, 'keys', 'rotate')).code, 0);
+  const after = (await idp(db.url, 'keys', 'list')).stdout.trim().split('\n');
+  t.is(after.length, 4);
+  t.is(after.filter((line) => line.endsWith('\tsigning')).length, 2);
+  for (const line of before) t.true(after.includes(line.replace('\tsigning', '\tverify only')));
+});
