@@ -1,0 +1,74 @@
+import test, { type ExecutionContext } from 'ava';
+
+import { startDemoRelyingParty } from '../src/demo/relying-party.js';
+import { launchBrowser } from './helpers/browser.js';
+import { TestProvider } from './helpers/server.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+async function demoProduct(t: ExecutionContext, provider: TestProvider) {
+  const secret = 'demo-secret-for-this-test-only-0123456789';
+  const { server, url } = await startDemoRelyingParty({
+    issuer: provider.issuer,
+    clientId: 'demo',
+    clientSecret: secret,
+    port: 0,
+  });
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  await provider.addClient({
+    id: 'demo',
+    secret,
+    name: 'Demo',
+    redirectUris: [`${url}/callback`],
+    postLogoutRedirectUris: [`${url}/`],
+  });
+  return url;
+}
+
+test('a person signs in to the demo product in Danish, finding the fields by their labels', async (t) => {
+  const provider = await TestProvider.start(t);
+  const product = await demoProduct(t, provider);
+  const user = await provider.addUser('anna', PASSWORD);
+  const page = await (await launchBrowser(t)).newPage({ locale: 'da-DK' });
+
+  await page.goto(product);
+  await page.getByRole('link', { name: 'Log in' }).click();
+
+  await page.getByLabel('Brugernavn').fill('anna');
+  await page.getByLabel('Adgangskode').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Login' }).click();
+
+  await page.waitForURL(`${product}/`);
+  const claims = JSON.parse((await page.locator('#claims').textContent()) as string);
+  t.is(claims.sub, user.id);
+  const userinfo = JSON.parse((await page.locator('#userinfo').textContent()) as string);
+  t.is(userinfo.preferred_username, 'anna');
+
+  await page.getByRole('link', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Ja, log ud' }).click();
+  await page.waitForURL(`${product}/`);
+  t.is(await page.getByRole('link', { name: 'Log in' }).count(), 1);
+});
+
+test('a wrong password shows the message beside the field in English, keeping the username', async (t) => {
+  const provider = await TestProvider.start(t);
+  const product = await demoProduct(t, provider);
+  await provider.addUser('anna', PASSWORD);
+  const page = await (await launchBrowser(t)).newPage({ locale: 'en-GB' });
+
+  await page.goto(`${product}/login?ui_locales=en`);
+  await page.getByLabel('Username').fill('anna');
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Login' }).click();
+
+  const password = page.getByLabel('Password');
+  t.is(await page.getByLabel('Username').inputValue(), 'anna');
+  t.is(await password.inputValue(), '');
+  t.is(await page.getByRole('alert').isVisible(), true);
+  t.is(
+    await page.locator('#username-error').textContent(),
+    'The username or password is incorrect.',
+  );
+  t.is(await page.getByLabel('Username').getAttribute('aria-describedby'), 'username-error');
+  t.is(await page.locator('html').getAttribute('lang'), 'en');
+});
