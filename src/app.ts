@@ -2,8 +2,14 @@ import type Provider from 'oidc-provider';
 
 import { Accounts } from './accounts/accounts.js';
 import { PasswordHasher } from './accounts/password-hash.js';
+import { PasswordPolicy } from './accounts/password-policy.js';
+import { Passwords } from './accounts/passwords.js';
+import { Registration } from './accounts/registration.js';
+import { SecurityQuestions } from './accounts/security-questions.js';
+import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createDataSource } from './db/data-source.js';
+import { serializeSqlite } from './db/sqlite-serializer.js';
 import { Catalogue } from './i18n/catalogue.js';
 import { interactionRouter } from './interactions/router.js';
 import { createLogger, type Logger } from './logger.js';
@@ -37,6 +43,7 @@ export async function createApp(
 ): Promise<App> {
   const db = await createDataSource(config);
   await db.initialize();
+  if (db.options.type === 'better-sqlite3') serializeSqlite(db);
   try {
     if (config.database.migrateOnStart) await db.runMigrations({ transaction: 'each' });
 
@@ -47,11 +54,34 @@ export async function createApp(
     ]);
     const hasher = new PasswordHasher(config.passwordHash);
     const accounts = new Accounts(db, hasher);
-    const renderer = new Renderer(config, await Catalogue.load(config.languages.supported));
+    const passwords = new Passwords(
+      db,
+      hasher,
+      new PasswordPolicy(config.passwordPolicy),
+      config.passwordPolicy.historySize,
+    );
+    const questions = new SecurityQuestions(
+      db,
+      hasher,
+      config.securityQuestions.catalogue,
+      config.securityQuestions.minAnswerLength,
+    );
+    const registration = new Registration(db, passwords, questions);
+    const catalogue = await Catalogue.load(config.languages.supported);
+    const untranslated = catalogue.missing(
+      config.securityQuestions.catalogue.map((id) => `questions.catalogue.${id}`),
+    );
+    if (untranslated.length > 0) {
+      throw new ConfigError(
+        `securityQuestions.catalogue: no text in every language for ${untranslated.join(', ')}`,
+      );
+    }
+    const renderer = new Renderer(config, catalogue);
     const provider = createProvider({
       config,
       db,
       accounts,
+      registration,
       signingKeys,
       cookieKeys,
       pages: providerPages(config, renderer),
@@ -62,6 +92,9 @@ export async function createApp(
       db,
       hasher,
       accounts,
+      passwords,
+      questions,
+      registration,
       renderer,
       csrf: new CsrfTokens(csrfKey),
       provider,

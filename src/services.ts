@@ -3,6 +3,9 @@ import type { DataSource } from 'typeorm';
 
 import type { Accounts } from './accounts/accounts.js';
 import type { PasswordHasher } from './accounts/password-hash.js';
+import type { Passwords } from './accounts/passwords.js';
+import type { Registration } from './accounts/registration.js';
+import type { SecurityQuestions } from './accounts/security-questions.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
 import type { CsrfTokens } from './web/csrf.js';
@@ -15,6 +18,9 @@ export interface Services {
   db: DataSource;
   hasher: PasswordHasher;
   accounts: Accounts;
+  passwords: Passwords;
+  questions: SecurityQuestions;
+  registration: Registration;
   renderer: Renderer;
   csrf: CsrfTokens;
   provider: Provider;

@@ -134,6 +134,10 @@ test('operators manage users: add with a generated password, show, disable, enab
   const shown = await idp(db.url, 'users', 'show', 'anna.berg');
   t.regex(shown.stdout, /status\s+active/);
   t.regex(shown.stdout, /temporary password\s+yes/);
+  t.regex(
+    shown.stdout,
+    /registration\s+pending: new password, security questions, personal details/,
+  );
 
   const unknown = await idp(db.url, 'users', 'disable', 'nobody');
   t.is(unknown.code, 1);

@@ -4,6 +4,7 @@ import type { DataSource, Repository } from 'typeorm';
 
 import { User, type UserStatus } from '../db/entities/user.js';
 import { AppError } from '../errors.js';
+import { endAccountAccess } from '../oidc/adapter.js';
 import type { PasswordHasher } from './password-hash.js';
 import { isValidUsername, normalizeUsername, usernameKey } from './username.js';
 
@@ -23,10 +24,12 @@ export function generateTemporaryPassword(length = 16): string {
 }
 
 export class Accounts {
+  readonly #db: DataSource;
   readonly #users: Repository<User>;
   readonly #hasher: PasswordHasher;
 
   constructor(db: DataSource, hasher: PasswordHasher) {
+    this.#db = db;
     this.#users = db.getRepository(User);
     this.#hasher = hasher;
   }
@@ -111,26 +114,11 @@ export class Accounts {
     }
   }
 
-  async setTemporaryPassword(username: string, temporaryPassword: string): Promise<User> {
-    const user = await this.getByUsername(username);
-    const passwordHash = await this.#hasher.hash(temporaryPassword);
-    const now = new Date();
-    await this.#users.update(
-      { id: user.id },
-      { passwordHash, passwordChangedAt: now, mustChangePassword: true, updatedAt: now },
-    );
-    return {
-      ...user,
-      passwordHash,
-      passwordChangedAt: now,
-      mustChangePassword: true,
-      updatedAt: now,
-    };
-  }
-
+  /** Disabling also ends every session and token the user holds. */
   async setStatus(username: string, status: UserStatus): Promise<User> {
     const user = await this.getByUsername(username);
     await this.#users.update({ id: user.id }, { status, updatedAt: new Date() });
+    if (status === 'disabled') await endAccountAccess(this.#db, user.id);
     return { ...user, status };
   }
 

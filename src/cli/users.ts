@@ -1,15 +1,27 @@
 import { Command } from 'commander';
 
 import { generateTemporaryPassword } from '../accounts/accounts.js';
+import type { PendingSteps } from '../accounts/registration.js';
 import type { User } from '../db/entities/user.js';
 import type { WithApp } from './index.js';
 
-function describe(user: User): string {
+const STEP_NAMES = {
+  password: 'new password',
+  questions: 'security questions',
+  details: 'personal details',
+};
+
+function describe(user: User, pending: PendingSteps): string {
+  const open = (Object.keys(STEP_NAMES) as (keyof PendingSteps)[]).filter((step) => pending[step]);
   const rows: [string, string | null][] = [
     ['id (sub)', user.id],
     ['username', user.username],
     ['status', user.status],
     ['temporary password', user.mustChangePassword ? 'yes: must be changed at next sign-in' : 'no'],
+    [
+      'registration',
+      open.length ? `pending: ${open.map((s) => STEP_NAMES[s]).join(', ')}` : 'complete',
+    ],
     ['password changed', user.passwordChangedAt.toISOString()],
     ['email', user.email],
     ['first name', user.firstName],
@@ -50,7 +62,11 @@ export function userCommands(withApp: WithApp): Command {
     .command('show <username>')
     .description('show a user')
     .action(async (username: string) => {
-      console.log(describe(await withApp((app) => app.services.accounts.getByUsername(username))));
+      const [user, pending] = await withApp(async ({ services }) => {
+        const found = await services.accounts.getByUsername(username);
+        return [found, await services.registration.pending(found)] as const;
+      });
+      console.log(describe(user, pending));
     });
 
   users
@@ -76,7 +92,12 @@ export function userCommands(withApp: WithApp): Command {
     )
     .action(async (username: string) => {
       const password = generateTemporaryPassword();
-      await withApp((app) => app.services.accounts.setTemporaryPassword(username, password));
+      await withApp(async ({ services }) =>
+        services.passwords.resetToTemporary(
+          await services.accounts.getByUsername(username),
+          password,
+        ),
+      );
       console.log(`temporary password: ${password}`);
     });
 

@@ -34,6 +34,31 @@ export const configSchema = z.object({
     r: z.number().int().min(1).max(32),
     p: z.number().int().min(1).max(16),
   }),
+  passwordPolicy: z
+    .strictObject({
+      minLength: z.number().int().min(8).max(256),
+      maxLength: z.number().int().min(16).max(1024),
+      historySize: z.number().int().min(0).max(24),
+      minStrength: z.number().int().min(0).max(4),
+      requireLowercase: z.boolean(),
+      requireUppercase: z.boolean(),
+      requireDigit: z.boolean(),
+      requireSymbol: z.boolean(),
+    })
+    .refine((p) => p.minLength <= p.maxLength, {
+      message: 'minLength must not exceed maxLength',
+      path: ['minLength'],
+    }),
+  securityQuestions: z.strictObject({
+    catalogue: z
+      .array(z.string().regex(/^[a-z0-9-]{1,64}$/))
+      .min(3)
+      .refine((ids) => new Set(ids).size === ids.length, 'question ids must be unique'),
+    minAnswerLength: z.number().int().min(1).max(64),
+  }),
+  registration: z.strictObject({
+    englishOnlyProducts: z.array(z.string().min(1)),
+  }),
   keys: z.strictObject({
     signingKeysFile: z.string().min(1).nullable(),
     cookieKeys: z.array(z.string().min(32, 'each cookie key needs at least 32 characters')),

@@ -40,6 +40,11 @@ export class Catalogue {
     return catalogue;
   }
 
+  /** Keys that some supported language lacks. */
+  missing(keys: readonly string[]): string[] {
+    return keys.filter((key) => this.languages.some((lng) => !this.#instance.exists(key, { lng })));
+  }
+
   translator(lang: string): TFunction {
     return this.#instance.getFixedT(lang);
   }

@@ -1,28 +1,94 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy as policies } from 'oidc-provider';
 
+import type { Accounts } from '../accounts/accounts.js';
+import type { PendingSteps, Registration } from '../accounts/registration.js';
 import type { InteractionStep } from './step.js';
 import { consentStep } from './steps/consent.js';
 import { loginStep } from './steps/login.js';
+import { personalDetailsStep } from './steps/personal-details.js';
+import { securityStep } from './steps/security.js';
+
+const { Check, Prompt } = policies;
 
 /**
  * The interaction pipeline: the prompts a sign-in passes through, in order.
  * oidc-provider evaluates them top to bottom at every authorization request
  * and stops at the first whose checks fire; its step module then shows a
- * page and, when its form succeeds, hands the result back.
+ * page and, when its form succeeds, hands the result back. Because the
+ * checks read the stored account each time, a new authorization request, a
+ * second tab or the back button lands on the first unfinished step.
  *
- * 1. login   - no session, or the product forces a fresh sign-in
- *              (prompt=login, max_age).
- * 2. consent - a product that is not first-party asks for scopes or claims
- *              the user has not granted it yet. First-party products are
- *              granted what they ask for without a page (see
- *              loadExistingGrant in oidc/provider.ts).
+ * 1. login            - no session, the session's account is disabled or
+ *                       gone, or the product forces a fresh sign-in
+ *                       (prompt=login, max_age).
+ * 2. security         - step 1 of the one-time registration: the password is
+ *                       temporary, and/or no security questions are chosen.
+ * 3. personal_details - step 2 of the registration: email, last name or
+ *                       preferred language missing.
+ * 4. consent          - a product that is not first-party asks for scopes
+ *                       or claims the user has not granted it yet.
+ *                       First-party products are granted what they ask for
+ *                       without a page (loadExistingGrant in
+ *                       oidc/provider.ts).
+ * No product receives a code before every step above it is satisfied.
  */
-export function interactionPolicy() {
-  return policies.base();
+export function interactionPolicy(accounts: Accounts, registration: Registration) {
+  const pendingByRequest = new WeakMap<object, Promise<PendingSteps | undefined>>();
+  const pending = (ctx: KoaContextWithOIDC): Promise<PendingSteps | undefined> => {
+    let result = pendingByRequest.get(ctx);
+    if (!result) {
+      result = (async () => {
+        const accountId = ctx.oidc.session?.accountId;
+        const user = accountId ? await accounts.findById(accountId) : null;
+        return user ? registration.pending(user) : undefined;
+      })();
+      pendingByRequest.set(ctx, result);
+    }
+    return result;
+  };
+
+  const policy = policies.base();
+
+  // A session whose account was disabled or deleted signs in afresh.
+  policy
+    .get('login')
+    ?.checks.add(
+      new Check('account_gone', 'End-User authentication is required', 'login_required', (ctx) =>
+        Boolean(ctx.oidc.session?.accountId && !ctx.oidc.account),
+      ),
+      0,
+    );
+  policy.add(
+    new Prompt(
+      { name: 'security', requestable: false },
+      new Check(
+        'password_change_required',
+        'the temporary password must be replaced',
+        async (ctx) => Boolean((await pending(ctx))?.password),
+      ),
+      new Check('security_questions_missing', 'security questions must be chosen', async (ctx) =>
+        Boolean((await pending(ctx))?.questions),
+      ),
+    ),
+    1,
+  );
+  policy.add(
+    new Prompt(
+      { name: 'personal_details', requestable: false },
+      new Check('personal_details_incomplete', 'personal details must be completed', async (ctx) =>
+        Boolean((await pending(ctx))?.details),
+      ),
+    ),
+    2,
+  );
+  return policy;
 }
 
 /** The step module that handles each prompt of the policy above. */
 export const STEPS: Readonly<Record<string, InteractionStep>> = {
   login: loginStep,
+  security: securityStep,
+  personal_details: personalDetailsStep,
   consent: consentStep,
 };

@@ -1,8 +1,9 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 
+import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { pageLanguage } from '../web/language.js';
 import { renderExpired } from '../web/pages.js';
@@ -11,7 +12,21 @@ import type { InteractionDetails, InteractionStep, StepRequest } from './step.js
 
 type Phase = 'show' | 'submit';
 
-const formBody = bodyParser({ enableTypes: ['form'], formLimit: '32kb', encoding: 'utf-8' });
+const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '32kb', encoding: 'utf-8' });
+
+/** Parses form posts; a body that cannot be read (bad encoding, broken compression) is a 400. */
+const formBody: Middleware = async (ctx, next) => {
+  let parsed = false;
+  try {
+    await parseForm(ctx, async () => {
+      parsed = true;
+      await next();
+    });
+  } catch (error) {
+    if (parsed || (error as { status?: number }).status) throw error;
+    throw new AppError('request.unreadable', 'the form body could not be read', { status: 400 });
+  }
+};
 
 function formOf(ctx: Context): Record<string, string> {
   const body = (ctx.request as { body?: unknown }).body;
@@ -57,7 +72,7 @@ function stepRequest(
         { ...data, action, csrf: services.csrf.issue(details.uid) },
       );
     },
-    async finish(result, merge = true) {
+    async finish(result, merge = false) {
       const returnTo = await services.provider.interactionResult(ctx.req, ctx.res, result, {
         mergeWithLastSubmission: merge,
       });

@@ -20,7 +20,12 @@ export interface StepRequest {
   form: Record<string, string>;
   /** Renders a view of this step with the form action and CSRF token filled in. */
   render(view: string, data: Record<string, unknown> & { title: string }, status?: number): void;
-  /** Ends this step and hands the result back to oidc-provider, which redirects on. */
+  /**
+   * Ends this step and hands the result back to oidc-provider, which
+   * redirects on. Results are not merged with the previous step's by
+   * default: re-applying an earlier login result would start a new session
+   * and strand interactions open in other tabs.
+   */
   finish(result: Parameters<Provider['interactionFinished']>[2], merge?: boolean): Promise<void>;
 }
 

@@ -50,6 +50,7 @@ export class TypeOrmAdapter implements Adapter {
       payload: JSON.stringify(payload),
       grantId: GRANTABLE.has(this.#model) ? (payload.grantId ?? null) : null,
       uid: payload.uid ?? null,
+      accountId: typeof payload.accountId === 'string' ? payload.accountId : null,
       userCode: payload.userCode ?? null,
       expiresAt: expiresIn ? epochSeconds() + expiresIn : null,
       consumedAt: typeof payload.consumed === 'number' ? payload.consumed : null,
@@ -106,6 +107,15 @@ export class TypeOrmAdapter implements Adapter {
     const payload = JSON.parse(row.payload) as AdapterPayload;
     return row.consumedAt === null ? payload : { ...payload, consumed: row.consumedAt };
   }
+}
+
+/**
+ * Ends everything a user holds at the provider: their sessions (so every
+ * product's single sign-on ends), grants and tokens.
+ */
+export async function endAccountAccess(db: DataSource, accountId: string): Promise<number> {
+  const result = await db.getRepository(OidcPayload).delete({ accountId });
+  return result.affected ?? 0;
 }
 
 /** Deletes expired rows; returns how many went. Safe to run on every instance at once. */

@@ -1,7 +1,8 @@
-import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { DataSource } from 'typeorm';
 
 import type { Accounts } from '../accounts/accounts.js';
+import type { Registration } from '../accounts/registration.js';
 import type { Config } from '../config/schema.js';
 import { interactionPolicy } from '../interactions/pipeline.js';
 import { accountFinder, CLAIMS_BY_SCOPE } from './account-claims.js';
@@ -23,6 +24,7 @@ export interface ProviderDependencies {
   config: Config;
   db: DataSource;
   accounts: Accounts;
+  registration: Registration;
   signingKeys: PrivateJwk[];
   cookieKeys: string[];
   pages: ProviderPages;
@@ -70,6 +72,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
       ...Object.keys(CLAIMS_BY_SCOPE).filter((s) => s !== 'openid'),
     ],
     responseTypes: ['code'],
+    // Products read the profile from the ID token too, not only from userinfo.
+    conformIdTokenClaims: false,
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -89,7 +93,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     loadExistingGrant,
     interactions: {
-      policy: interactionPolicy(),
+      policy: interactionPolicy(deps.accounts, deps.registration),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     features: {
@@ -98,18 +102,20 @@ export function createProvider(deps: ProviderDependencies): Provider {
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // A product may introspect its own tokens; an authenticated
-        // (confidential) client acting as a resource server may introspect any.
+        // A product may introspect its own tokens. A first-party confidential
+        // client acting as a resource server may also introspect access
+        // tokens; refresh tokens only ever to their own client.
         allowedPolicy: async (_ctx, client, token) =>
-          token.clientId === client.clientId || client.clientAuthMethod !== 'none',
+          token.clientId === client.clientId ||
+          (token.kind === 'AccessToken' &&
+            client.clientAuthMethod !== 'none' &&
+            isFirstParty(client)),
       },
       revocation: {
         enabled: true,
-        allowedPolicy: async (_ctx, client, token) => {
-          if (token.clientId === client.clientId) return true;
-          if (client.clientAuthMethod === 'none') return false;
-          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
-        },
+        // Another client's token is left alone with the same answer as an
+        // unknown one, so revocation cannot be used to test tokens.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       rpInitiatedLogout: {
         enabled: true,

@@ -24,6 +24,7 @@ export function pageLanguage(
       sameSite: 'lax',
       maxAge: ONE_YEAR_MS,
       signed: false,
+      secure: ctx.secure,
       overwrite: true,
     });
   }

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
+import { type ErrorOut, errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Config } from '../config/schema.js';
 import type { ProviderPages } from '../oidc/provider.js';
@@ -101,9 +101,24 @@ export function providerPages(config: Config, renderer: Renderer): ProviderPages
   };
 
   return {
-    async renderError(ctx, out: ErrorOut) {
+    async renderError(ctx, out: ErrorOut, error) {
       const lang = languageOf(ctx);
       const t = renderer.translator(lang);
+      if (error instanceof errors.SessionNotFound) {
+        // A sign-in that expired, finished in another tab, or lost its cookie.
+        ctx.type = 'html';
+        ctx.body = renderer.render(
+          'error',
+          { lang, path: ctx.url },
+          {
+            title: t('error.expiredTitle'),
+            heading: t('error.expiredTitle'),
+            message: t('error.expired'),
+            back: productLink(ctx.oidc.client),
+          },
+        );
+        return;
+      }
       const clientProblem =
         out.error === 'invalid_request' ||
         out.error === 'invalid_client' ||

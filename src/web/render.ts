@@ -10,8 +10,19 @@ import { VIEWS_DIR } from '../paths.js';
 
 export interface PageContext {
   lang: string;
-  /** Path (with query) the language selector submits to. */
+  /** Path and query of the request: the language selector submits back to it. */
   path: string;
+}
+
+/** The selector's form: the same path (always local) and query, without `lang`. */
+function selectorTarget(pathAndQuery: string) {
+  const [path = '/', query = ''] = pathAndQuery.split('?', 2);
+  const params = new URLSearchParams(query);
+  params.delete('lang');
+  return {
+    action: `/${path.replace(/^[/\\]+/, '')}`,
+    hidden: [...params].map(([name, value]) => ({ name, value })),
+  };
 }
 
 export type PageData = Record<string, unknown> & { title: string };
@@ -61,16 +72,13 @@ export class Renderer {
 
   render(view: string, page: PageContext, data: PageData): string {
     const t = this.translator(page.lang);
-    const selectorBase = new URL(page.path, 'http://local');
-    selectorBase.searchParams.delete('lang');
     const root = {
       ...data,
       t,
       lang: page.lang,
       brand: this.#config.brand,
       languageSelector: {
-        action: selectorBase.pathname,
-        hidden: [...selectorBase.searchParams].map(([name, value]) => ({ name, value })),
+        ...selectorTarget(page.path),
         options: this.#catalogue.languages.map((code) => ({
           code,
           name: this.translator(code)('language.name'),

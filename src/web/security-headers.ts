@@ -26,6 +26,8 @@ export function securityHeaders(config: Config): Middleware {
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    // Pages carry form tokens and personal data: never from a cache.
+    ctx.set('Cache-Control', 'no-store');
     if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     await next();
   };

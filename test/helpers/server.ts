@@ -6,6 +6,7 @@ import type { ExecutionContext } from 'ava';
 import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { User } from '../../src/db/entities/user.js';
 import { createLogger } from '../../src/logger.js';
 import { ClientStore, type NewClient } from '../../src/oidc/client-store.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -81,9 +82,35 @@ export class TestProvider {
     });
   }
 
-  /** An active user with this password. */
-  async addUser(username: string, password: string) {
-    return this.services.accounts.create({ username, temporaryPassword: password });
+  /** A user as an operator creates one: temporary password, registration still to do. */
+  async addNewUser(username: string, temporaryPassword: string) {
+    return this.services.accounts.create({ username, temporaryPassword });
+  }
+
+  /** A user who completed the first-sign-in registration, with `password` as their own password. */
+  async addUser(
+    username: string,
+    password: string,
+    answers = ['Rasmus Hansen', 'Lindeskolen', 'Volvo'],
+  ) {
+    const user = await this.addNewUser(username, password);
+    const { db, questions } = this.services;
+    await db.transaction((manager) =>
+      questions.enrol(
+        manager,
+        user.id,
+        answers.map((answer, i) => ({ questionId: questions.catalogue[i] as string, answer })),
+      ),
+    );
+    const profile = {
+      mustChangePassword: false,
+      email: `${username.toLowerCase()}@example.com`,
+      emailKey: `${username.toLowerCase()}@example.com`,
+      lastName: 'Berg',
+      preferredLanguage: 'da',
+    };
+    await db.getRepository(User).update({ id: user.id }, profile);
+    return { ...user, ...profile };
   }
 
   async #listen(): Promise<void> {

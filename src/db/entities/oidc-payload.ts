@@ -12,6 +12,7 @@ import { bigintNumber } from '../transformers.js';
 @Index('ix_oidc_payloads_uid', ['uid'])
 @Index('ix_oidc_payloads_user_code', ['userCode'])
 @Index('ix_oidc_payloads_expires', ['expiresAt'])
+@Index('ix_oidc_payloads_account', ['accountId'])
 export class OidcPayload {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   model!: string;
@@ -27,6 +28,10 @@ export class OidcPayload {
 
   @Column({ type: 'varchar', length: 255, nullable: true })
   uid!: string | null;
+
+  /** The user a session, grant or token belongs to. */
+  @Column({ name: 'account_id', type: 'varchar', length: 36, nullable: true })
+  accountId!: string | null;
 
   @Column({ name: 'user_code', type: 'varchar', length: 255, nullable: true })
   userCode!: string | null;

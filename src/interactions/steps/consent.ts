@@ -15,11 +15,18 @@ export const consentStep: InteractionStep = {
   async show(request) {
     const t = request.services.renderer.translator(request.lang);
     const { client } = request.ctx.state as { client?: { clientName?: string; clientId: string } };
-    const scopes = consentDetails(request).missingOIDCScope ?? [];
+    const missing = consentDetails(request);
     request.render('consent', {
       title: t('consent.title'),
       clientName: client?.clientName ?? client?.clientId,
-      scopes: scopes.map((scope) => t(`consent.scopes.${scope}`, { defaultValue: scope })),
+      scopes: (missing.missingOIDCScope ?? []).map((scope) =>
+        t(`consent.scopes.${scope}`, { defaultValue: scope }),
+      ),
+      // Claims asked for one by one (the `claims` parameter) are listed too:
+      // the user sees everything the product will receive.
+      claims: (missing.missingOIDCClaims ?? []).map((claim) =>
+        t(`consent.claims.${claim}`, { defaultValue: claim }),
+      ),
     });
   },
 

@@ -1,0 +1,125 @@
+import type { PendingSteps } from '../../accounts/registration.js';
+import type { ChosenQuestion } from '../../accounts/security-questions.js';
+import { QUESTION_COUNT } from '../../accounts/security-questions.js';
+import type { User } from '../../db/entities/user.js';
+import {
+  errorView,
+  type Problem,
+  registrationProgress,
+  translateProblems,
+} from '../form-errors.js';
+import type { FieldError, InteractionStep, StepRequest } from '../step.js';
+
+const POSITIONS = Array.from({ length: QUESTION_COUNT }, (_, i) => i + 1);
+
+async function loadUser(request: StepRequest): Promise<User> {
+  const user = await request.services.accounts.findById(request.details.session?.accountId ?? '');
+  if (!user) throw new Error('the interaction has no account');
+  return user;
+}
+
+function showForm(
+  request: StepRequest,
+  pending: PendingSteps,
+  chosen: string[],
+  errors: FieldError[],
+  status = 200,
+): void {
+  const t = request.services.renderer.translator(request.lang);
+  const catalogue = request.services.questions.catalogue;
+  const view = errorView(errors);
+  request.render(
+    'security',
+    {
+      title: t('security.title'),
+      progress: registrationProgress(t, 1),
+      askPassword: pending.password,
+      askQuestions: pending.questions,
+      rules: request.services.passwords.policy
+        .rules()
+        .map((r) => t(`password.rules.${r.key}`, r.values ?? {})),
+      questions: POSITIONS.map((n) => ({
+        selectId: `question_${n}`,
+        answerId: `answer_${n}`,
+        label: t('security.question', { n }),
+        answerLabel: t('security.answer', { n }),
+        options: catalogue.map((id) => ({
+          value: id,
+          text: t(`questions.catalogue.${id}`),
+          selected: chosen[n - 1] === id,
+        })),
+        questionError: view.fieldErrors[`question_${n}`],
+        answerError: view.fieldErrors[`answer_${n}`],
+      })),
+      ...view,
+    },
+    status,
+  );
+}
+
+/**
+ * Step 1 of the registration ("Trin 1 – Sikkerhed"): replace the temporary
+ * password and choose three security questions; whichever of the two is
+ * still pending. The temporary password was just checked at sign-in, so it
+ * is not asked for again. Both parts are saved in one transaction.
+ */
+export const securityStep: InteractionStep = {
+  async show(request) {
+    const user = await loadUser(request);
+    showForm(request, await request.services.registration.pending(user), [], []);
+  },
+
+  async submit(request) {
+    const { services, form } = request;
+    const t = services.renderer.translator(request.lang);
+    const user = await loadUser(request);
+    const pending = await services.registration.pending(user);
+    const password = form.new_password ?? '';
+    const chosen: ChosenQuestion[] = POSITIONS.map((n) => ({
+      questionId: form[`question_${n}`] ?? '',
+      answer: form[`answer_${n}`] ?? '',
+    }));
+
+    const problems: Problem[] = [];
+    if (pending.password) {
+      if (!password) problems.push({ field: 'new_password', key: 'required' });
+      else if (password !== (form.new_password_repeat ?? '')) {
+        problems.push({ field: 'new_password_repeat', key: 'mismatch' });
+      } else {
+        for (const p of await services.passwords.check(user, password))
+          problems.push({ field: 'new_password', ...p });
+      }
+    }
+    const questionProblems = pending.questions
+      ? services.questions.check(chosen, {
+          username: user.username,
+          password: pending.password ? password : undefined,
+        })
+      : [];
+
+    if (problems.length > 0 || questionProblems.length > 0) {
+      const errors = [
+        ...translateProblems(t, 'password.errors', problems),
+        ...translateProblems(t, 'questions.errors', questionProblems),
+      ];
+      showForm(
+        request,
+        pending,
+        chosen.map((c) => c.questionId),
+        errors,
+        400,
+      );
+      return;
+    }
+
+    const outcome = await services.registration.saveSecurity(user, {
+      ...(pending.password ? { password } : {}),
+      ...(pending.questions ? { questions: chosen } : {}),
+    });
+    services.logger.info(
+      { event: 'registration.security', sub: user.id, outcome },
+      'registration step 1',
+    );
+    await request.finish({ security: { completed: true } });
+  },
+};
