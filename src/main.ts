@@ -26,15 +26,22 @@ async function main(): Promise<void> {
   }
 
   const app = await createApp(config, logger);
-  if (config.env === 'development')
-    await seedDemo(app.services, (line) => process.stdout.write(`${line}\n`));
-
-  const server: Server = app.provider.listen(config.port, () => {
+  const server: Server = app.provider.listen(config.port);
+  server.once('error', (error: NodeJS.ErrnoException) => {
+    const reason =
+      error.code === 'EADDRINUSE' ? `port ${config.port} is already in use (PORT)` : error.message;
+    process.stderr.write(`cannot listen: ${reason}\n`);
+    app.close().finally(() => process.exit(1));
+  });
+  server.once('listening', async () => {
     const db = describeDatabase(config);
     logger.info(
       { issuer: config.issuer, port: config.port, database: db.kind, location: db.location },
       'listening',
     );
+    if (config.env === 'development') {
+      await seedDemo(app.services, (line) => process.stdout.write(`${line}\n`));
+    }
   });
 
   const stop = (signal: string) => {

@@ -50,7 +50,7 @@ test('a person signs in to the demo product in Danish, finding the fields by the
   t.is(await page.getByRole('link', { name: 'Log in' }).count(), 1);
 });
 
-test('a wrong password shows the message beside the field in English, keeping the username', async (t) => {
+test('a wrong password shows the message beside the password field in English, keeping the username', async (t) => {
   const provider = await TestProvider.start(t);
   const product = await demoProduct(t, provider);
   await provider.addUser('anna', PASSWORD);
@@ -66,9 +66,9 @@ test('a wrong password shows the message beside the field in English, keeping th
   t.is(await password.inputValue(), '');
   t.is(await page.getByRole('alert').isVisible(), true);
   t.is(
-    await page.locator('#username-error').textContent(),
+    await page.locator('#password-error').textContent(),
     'The username or password is incorrect.',
   );
-  t.is(await page.getByLabel('Username').getAttribute('aria-describedby'), 'username-error');
+  t.is(await page.getByLabel('Password').getAttribute('aria-describedby'), 'password-error');
   t.is(await page.locator('html').getAttribute('lang'), 'en');
 });

@@ -107,6 +107,23 @@ test('client mistakes print one clear line and exit non-zero', async (t) => {
     'idp: invalid client: redirect_uris must only contain valid uris',
   ]);
 
+  const noUri = await idp(db.url, 'clients', 'add', '--id', 'other');
+  t.deepEqual(errorLines(noUri), ['idp: at least one --redirect-uri is required']);
+  t.notRegex(noUri.stderr, /\n\s+at /);
+
+  const weak = await idp(
+    db.url,
+    'clients',
+    'add',
+    '--id',
+    'other',
+    '--secret',
+    'abc',
+    '--redirect-uri',
+    'https://o.example/cb',
+  );
+  t.deepEqual(errorLines(weak), ['idp: a client secret needs at least 32 characters']);
+
   const missing = await idp(db.url, 'clients', 'show', 'nobody');
   t.deepEqual(errorLines(missing), ['idp: no client with id "nobody"']);
 });
@@ -124,6 +141,16 @@ test('operators manage users: add with a generated password, show, disable, enab
 
   const withSpace = await idp(db.url, 'users', 'add', '--username', 'anna berg');
   t.is(withSpace.code, 1);
+  const short = await idp(
+    db.url,
+    'users',
+    'add',
+    '--username',
+    'bent',
+    '--temporary-password',
+    'short',
+  );
+  t.deepEqual(errorLines(short), ['idp: a temporary password needs at least 10 characters']);
 
   t.is((await idp(db.url, 'users', 'disable', 'ANNA.BERG')).code, 0);
   t.regex((await idp(db.url, 'users', 'show', 'anna.berg')).stdout, /status\s+disabled/);

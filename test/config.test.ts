@@ -63,13 +63,24 @@ test('production accepts an https issuer, and http only on localhost', (t) => {
   t.is(loadConfig({ NODE_ENV: 'production', ISSUER: 'http://localhost:3000' }).env, 'production');
 });
 
-test('a misspelt setting in a configuration file stops start-up', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'idp-config-'));
-  const file = join(dir, 'local.json');
-  writeFileSync(file, JSON.stringify({ database: { poolsize: 5 } }));
-  const error = t.throws(() => loadConfig({ CONFIG_FILE: file }), { instanceOf: ConfigError });
-  t.regex(error?.message ?? '', /poolsize/);
-});
+test(
+  'an issuer that is not a URL names ISSUER',
+  rejects({ ISSUER: 'not-a-url' }, /issuer \(ISSUER\)/),
+);
+
+for (const content of [
+  { database: { poolsize: 5 } },
+  { prot: 1 },
+  { languages: { fallback: 'da' } },
+]) {
+  test(`a misspelt setting in a configuration file stops start-up: ${JSON.stringify(content)}`, (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'idp-config-'));
+    const file = join(dir, 'local.json');
+    writeFileSync(file, JSON.stringify(content));
+    const error = t.throws(() => loadConfig({ CONFIG_FILE: file }), { instanceOf: ConfigError });
+    t.regex(error?.message ?? '', /Unrecognized key/);
+  });
+}
 
 test('the server refuses to start on a bad value and says which setting', (t) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

@@ -8,14 +8,7 @@ import {
   fieldByLabel,
   type Page,
 } from './helpers/browser-agent.js';
-import {
-  completeRegistration,
-  DETAILS,
-  heading,
-  NEW_PASSWORD,
-  QUESTIONS,
-  submitSecurity,
-} from './helpers/registration.js';
+import { DETAILS, heading, NEW_PASSWORD, submitSecurity } from './helpers/registration.js';
 import { TestRelyingParty } from './helpers/relying-party.js';
 import { TestProvider } from './helpers/server.js';
 
@@ -280,8 +273,8 @@ test('step 2 rejects bad details and keeps what was typed', async (t) => {
     t.is(errorFor(page, field), message, field);
     t.is(page.document.querySelector('#first_name')?.getAttribute('value'), 'Anna');
   }
-  const note = step2.document.querySelectorAll('.hint').map((p) => p.text.trim());
-  t.true(note.includes('Vær opmærksom på, at Insights kun findes på engelsk.') || note.length >= 0);
+  const notes = step2.document.querySelectorAll('.hint').map((p) => p.text.trim());
+  t.true(notes.includes('Vær opmærksom på, at Insights kun findes på engelsk.'));
 });
 
 test('two users claiming one address at the same instant: one succeeds, one gets a field error', async (t) => {
@@ -392,5 +385,5 @@ test('a registered user never sees the steps', async (t) => {
     'correct horse battery staple',
   );
   t.truthy(tokens.id_token);
-  t.deepEqual(Object.keys(QUESTIONS).length, 6);
+  t.is(tokens.claims()?.family_name, 'Berg');
 });

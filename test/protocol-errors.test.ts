@@ -119,3 +119,55 @@ test('unknown paths get a translated 404 page', async (t) => {
   t.is(page.status, 404);
   t.is(page.document.querySelector('h1')?.text.trim(), 'Siden findes ikke');
 });
+
+test('claims asked for one by one are listed on the consent page', async (t) => {
+  const provider = await TestProvider.start(t);
+  const rp = await TestRelyingParty.register(provider, { id: 'partner', firstParty: false });
+  await provider.addUser('anna', 'correct horse battery staple');
+  const agent = new BrowserAgent(provider.issuer, 'en');
+
+  const claims = JSON.stringify({
+    userinfo: { email: null },
+    id_token: { preferred_username: { essential: true } },
+  });
+  const pending = await rp.authorize({ scope: 'openid', claims });
+  const login = await agent.open(pending.url.href);
+  const consent = expectPage(
+    await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }),
+  );
+  const listed = consent.document.querySelectorAll('.claims li').map((li) => li.text.trim());
+  t.deepEqual(listed.sort(), ['Your email address', 'Your username']);
+});
+
+test('a path starting with // gives a 404 page whose language form stays on this site', async (t) => {
+  const provider = await TestProvider.start(t);
+  for (const path of ['//evil.example//attacker.example/x?foo=bar', '//a:99999/', '//x@/']) {
+    const response = await fetch(`${provider.issuer}${path}`, { redirect: 'manual' });
+    t.is(response.status, 404, path);
+    const html = await response.text();
+    const action = /class="language-selector" method="get" action="([^"]*)"/.exec(html)?.[1] ?? '';
+    t.regex(action, /^\/[^/\\]/, path);
+  }
+});
+
+test('a form body that cannot be decompressed is a 400, not a server error', async (t) => {
+  const provider = await TestProvider.start(t);
+  const response = await fetch(`${provider.issuer}/interaction/abc`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+    body: 'this is not gzip',
+  });
+  t.is(response.status, 400);
+  t.regex(await response.text(), /<html lang="da">/);
+});
+
+test('pages are never cached and carry the security headers', async (t) => {
+  const provider = await TestProvider.start(t);
+  const rp = await TestRelyingParty.register(provider);
+  const page = await new BrowserAgent(provider.issuer).open((await rp.authorize()).url.href);
+  t.is(page.status, 200);
+  t.is(page.headers.get('cache-control'), 'no-store');
+  t.regex(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+  t.notRegex(page.headers.get('content-security-policy') ?? '', /unsafe-inline/);
+  t.is(page.headers.get('x-content-type-options'), 'nosniff');
+});

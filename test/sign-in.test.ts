@@ -146,3 +146,32 @@ test('a user already signed in is not asked again (single sign-on)', async (t) =
   const tokens = await rp.exchange(callback, again);
   t.truthy(tokens.id_token);
 });
+
+test('a browser whose session belongs to a disabled user is asked to sign in again', async (t) => {
+  const provider = await TestProvider.start(t);
+  const rp = await TestRelyingParty.register(provider);
+  await provider.addUser('anna', 'correct horse battery staple');
+  const agent = new BrowserAgent(provider.issuer);
+  await rp.signIn(agent, 'anna', 'correct horse battery staple');
+
+  await provider.services.db.query("UPDATE users SET status = 'disabled'");
+  const page = expectPage(await agent.navigate((await rp.authorize()).url.href));
+  t.is(page.status, 200);
+  t.truthy(fieldByLabel(page, 'Brugernavn'));
+
+  const silent = new URL(
+    expectRedirect(await agent.navigate((await rp.authorize({ prompt: 'none' })).url.href)),
+  );
+  t.is(silent.searchParams.get('error'), 'login_required');
+});
+
+test('both fields empty: each gets its own message', async (t) => {
+  const provider = await TestProvider.start(t);
+  const rp = await TestRelyingParty.register(provider);
+  const agent = new BrowserAgent(provider.issuer);
+  const page = await agent.open((await rp.authorize()).url.href);
+  const result = expectPage(await agent.submit(page, { username: ' ', password: '' }));
+  t.is(result.status, 400);
+  t.is(result.document.querySelector('#username-error')?.text.trim(), 'Indtast dit brugernavn.');
+  t.is(result.document.querySelector('#password-error')?.text.trim(), 'Indtast din adgangskode.');
+});

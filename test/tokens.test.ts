@@ -140,3 +140,26 @@ test('a disabled user loses access: refresh and userinfo are refused', async (t)
   await t.throwsAsync(oidc.refreshTokenGrant(rp.config, tokens.refresh_token as string));
   await t.throwsAsync(oidc.fetchUserInfo(rp.config, tokens.access_token, user.id));
 });
+
+test("another product can neither introspect nor revoke a product's tokens", async (t) => {
+  const { provider, rp, tokens } = await signedIn(t);
+  const partner = await TestRelyingParty.register(provider, { id: 'partner', firstParty: false });
+
+  for (const token of [tokens.access_token, tokens.refresh_token as string]) {
+    const seen = await oidc.tokenIntrospection(partner.config, token);
+    t.false(seen.active);
+    await oidc.tokenRevocation(partner.config, token);
+  }
+  // Both still work for their own product: the foreign revocation did nothing.
+  t.true((await oidc.tokenIntrospection(rp.config, tokens.access_token)).active);
+  t.truthy(await oidc.refreshTokenGrant(rp.config, tokens.refresh_token as string));
+});
+
+test('disabling a user ends their sessions and tokens; enabling does not bring them back', async (t) => {
+  const { provider, rp, tokens } = await signedIn(t);
+  await provider.services.accounts.setStatus('anna', 'disabled');
+  await provider.services.accounts.setStatus('anna', 'active');
+
+  t.false((await oidc.tokenIntrospection(rp.config, tokens.access_token)).active);
+  await t.throwsAsync(oidc.refreshTokenGrant(rp.config, tokens.refresh_token as string));
+});

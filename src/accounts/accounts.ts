@@ -11,6 +11,9 @@ import { isValidUsername, normalizeUsername, usernameKey } from './username.js';
 /** Letters and digits that cannot be mistaken for each other when read aloud or on paper. */
 const TEMPORARY_ALPHABET = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
+/** Temporary passwords are typed once and replaced at once, but must still resist guessing meanwhile. */
+const MIN_TEMPORARY_LENGTH = 10;
+
 export function generateTemporaryPassword(length = 16): string {
   const bytes = randomBytes(length * 2);
   let out = '';
@@ -74,6 +77,12 @@ export class Accounts {
       throw new AppError(
         'users.invalid_username',
         'a username is 1 to 64 letters, digits or . _ @ + -, without spaces',
+      );
+    }
+    if ([...input.temporaryPassword].length < MIN_TEMPORARY_LENGTH) {
+      throw new AppError(
+        'users.weak_temporary_password',
+        `a temporary password needs at least ${MIN_TEMPORARY_LENGTH} characters`,
       );
     }
     if (await this.findByUsername(input.username)) {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 
+import { AppError } from '../errors.js';
 import { ClientStore } from '../oidc/client-store.js';
 import type { WithApp } from './index.js';
 
@@ -31,8 +32,9 @@ export function clientCommands(withApp: WithApp): Command {
     .option('--first-party', 'a product of our own: never asks the user for consent', false)
     .option('--public', 'a public client (no secret; PKCE only)', false)
     .action(async (options) => {
-      if (options.redirectUri.length === 0)
-        throw new Error('at least one --redirect-uri is required');
+      if (options.redirectUri.length === 0) {
+        throw new AppError('clients.redirect_uri', 'at least one --redirect-uri is required');
+      }
       const client = await store((s) =>
         s.add({
           id: options.id,

@@ -14,9 +14,10 @@ const databaseUrl = z
 
 const language = z.string().regex(/^[a-z]{2,3}$/, 'expected a two- or three-letter language code');
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   env: z.enum(['development', 'test', 'production']),
   issuer: z.url({ protocol: /^https?$/ }).refine((value) => {
+    if (!URL.canParse(value)) return false;
     const url = new URL(value);
     return !url.search && !url.hash && !value.endsWith('/');
   }, 'expected an http(s) URL without query, fragment or trailing slash'),
@@ -74,7 +75,7 @@ export const configSchema = z.object({
     grant: seconds,
   }),
   languages: z
-    .object({ supported: z.array(language).min(1), default: language })
+    .strictObject({ supported: z.array(language).min(1), default: language })
     .refine((l) => l.supported.includes(l.default), {
       message: 'the default language must be one of the supported languages',
       path: ['default'],

@@ -18,6 +18,9 @@ export interface NewClient {
   isPublic: boolean;
 }
 
+/** Shorter secrets can be guessed at the token endpoint. */
+const MIN_SECRET_LENGTH = 32;
+
 export function generateClientSecret(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -53,6 +56,12 @@ export class ClientStore {
     }
     if (input.isPublic && input.secret) {
       throw new AppError('clients.public_secret', 'a public client has no secret');
+    }
+    if (input.secret !== undefined && input.secret.length < MIN_SECRET_LENGTH) {
+      throw new AppError(
+        'clients.weak_secret',
+        `a client secret needs at least ${MIN_SECRET_LENGTH} characters`,
+      );
     }
 
     const metadata: ClientMetadata = {

@@ -15,7 +15,7 @@ export function siteRouter(services: Services): Router {
       'home',
       { lang, path: ctx.url },
       {
-        title: t('home.title', { brand: services.config.brand.name }),
+        title: t('home.pageTitle'),
       },
     );
   });

@@ -1,4 +1,4 @@
-import { type BrowserAgent, expectPage, type Page } from './browser-agent.js';
+import type { BrowserAgent, Page } from './browser-agent.js';
 
 export const NEW_PASSWORD = 'Blåbærgrød med fløde 42';
 
@@ -33,14 +33,4 @@ export async function submitSecurity(
     ...QUESTIONS,
     ...values,
   });
-}
-
-/** Completes both registration steps from the step 1 page; returns where the browser went. */
-export async function completeRegistration(
-  agent: BrowserAgent,
-  step1: Page,
-  details: Record<string, string> = {},
-) {
-  const step2 = expectPage(await submitSecurity(agent, step1));
-  return agent.submit(step2, { ...DETAILS, ...details });
 }

@@ -45,12 +45,11 @@ export const loginStep: InteractionStep = {
     const password = request.form.password ?? '';
 
     if (!username.trim() || !password) {
-      showForm(
-        request,
-        username,
-        [{ field: username.trim() ? 'password' : 'username', message: t('login.required') }],
-        400,
+      const missing = [!username.trim() && 'username', !password && 'password'].filter(
+        (field): field is string => Boolean(field),
       );
+      const errors = missing.map((field) => ({ field, message: t(`login.${field}Required`) }));
+      showForm(request, username, errors, 400);
       return;
     }
 
@@ -63,7 +62,7 @@ export const loginStep: InteractionStep = {
         { event: 'login.failed', interaction: request.details.uid },
         'sign-in failed',
       );
-      showForm(request, username, [{ field: 'username', message: t('login.invalid') }], 400);
+      showForm(request, username, [{ field: 'password', message: t('login.invalid') }], 400);
       return;
     }
 
