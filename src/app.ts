@@ -16,6 +16,9 @@ import { createLogger, type Logger } from './logger.js';
 import { purgeExpired } from './oidc/adapter.js';
 import { loadCookieKeys, loadSigningKeys, sharedSecret } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
+import { Recovery } from './recovery/recovery.js';
+import { recoveryRouter } from './recovery/router.js';
+import { AttemptCounters } from './security/attempt-counters.js';
 import type { Services } from './services.js';
 import { CsrfTokens } from './web/csrf.js';
 import { errorHandler } from './web/error-handler.js';
@@ -47,10 +50,11 @@ export async function createApp(
   try {
     if (config.database.migrateOnStart) await db.runMigrations({ transaction: 'each' });
 
-    const [signingKeys, cookieKeys, csrfKey] = await Promise.all([
+    const [signingKeys, cookieKeys, csrfKey, recoverySecret] = await Promise.all([
       loadSigningKeys(db, config),
       loadCookieKeys(db, config),
       sharedSecret(db, 'csrf-key'),
+      sharedSecret(db, 'recovery-key'),
     ]);
     const hasher = new PasswordHasher(config.passwordHash);
     const accounts = new Accounts(db, hasher);
@@ -67,6 +71,15 @@ export async function createApp(
       config.securityQuestions.minAnswerLength,
     );
     const registration = new Registration(db, passwords, questions);
+    const recovery = new Recovery({
+      db,
+      config: config.recovery,
+      accounts,
+      questions,
+      passwords,
+      counters: new AttemptCounters(db),
+      secret: recoverySecret,
+    });
     const catalogue = await Catalogue.load(config.languages.supported);
     const untranslated = catalogue.missing(
       config.securityQuestions.catalogue.map((id) => `questions.catalogue.${id}`),
@@ -95,6 +108,7 @@ export async function createApp(
       passwords,
       questions,
       registration,
+      recovery,
       renderer,
       csrf: new CsrfTokens(csrfKey),
       provider,
@@ -105,6 +119,7 @@ export async function createApp(
     provider.use(staticFiles());
     provider.use(siteRouter(services).routes());
     provider.use(interactionRouter(services).routes());
+    provider.use(recoveryRouter(services).routes());
     provider.on('server_error', (_ctx, error) =>
       logger.error({ err: error }, 'provider server_error'),
     );
@@ -124,18 +139,15 @@ export async function createApp(
   }
 }
 
-function schedulePurge({ config, db, logger }: Services): NodeJS.Timeout | undefined {
+function schedulePurge({ config, db, logger, recovery }: Services): NodeJS.Timeout | undefined {
   const seconds = config.database.purgeIntervalSeconds;
   if (seconds === 0) return undefined;
   const timer = setInterval(() => {
-    purgeExpired(db)
-      .then(
-        (count) =>
-          count && logger.debug({ event: 'purge', count }, 'expired provider state purged'),
+    Promise.all([purgeExpired(db), recovery.purgeExpired()])
+      .then(([tokens, recoveries]) =>
+        logger.debug({ event: 'purge', tokens, recoveries }, 'expired state purged'),
       )
-      .catch((error: unknown) =>
-        logger.warn({ err: error }, 'purging expired provider state failed'),
-      );
+      .catch((error: unknown) => logger.warn({ err: error }, 'purging expired state failed'));
   }, seconds * 1000);
   timer.unref();
   return timer;

@@ -8,6 +8,7 @@ import type { Registration } from './accounts/registration.js';
 import type { SecurityQuestions } from './accounts/security-questions.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
+import type { Recovery } from './recovery/recovery.js';
 import type { CsrfTokens } from './web/csrf.js';
 import type { Renderer } from './web/render.js';
 
@@ -21,6 +22,7 @@ export interface Services {
   passwords: Passwords;
   questions: SecurityQuestions;
   registration: Registration;
+  recovery: Recovery;
   renderer: Renderer;
   csrf: CsrfTokens;
   provider: Provider;

@@ -79,6 +79,23 @@ export class SecurityQuestions {
     return problems;
   }
 
+  /** The user's questions in their chosen order, with the answer hashes. */
+  enrolled(userId: string): Promise<SecurityAnswer[]> {
+    return this.#db
+      .getRepository(SecurityAnswer)
+      .find({ where: { userId }, order: { position: 'ASC' } });
+  }
+
+  /** Checks an answer the way it was stored: normalized, against its own hash. */
+  verify(answerHash: string, answer: string): Promise<boolean> {
+    return this.#hasher.verify(answerHash, normalizeAnswer(answer));
+  }
+
+  /** The same work as verify(), for an answer with nothing to compare against. */
+  verifyNothing(answer: string): Promise<false> {
+    return this.#hasher.verifyDummy(normalizeAnswer(answer));
+  }
+
   count(userId: string): Promise<number> {
     return this.#db.getRepository(SecurityAnswer).countBy({ userId });
   }

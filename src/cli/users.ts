@@ -11,7 +11,7 @@ const STEP_NAMES = {
   details: 'personal details',
 };
 
-function describe(user: User, pending: PendingSteps): string {
+function describe(user: User, pending: PendingSteps, recoveryLock: Date | null): string {
   const open = (Object.keys(STEP_NAMES) as (keyof PendingSteps)[]).filter((step) => pending[step]);
   const rows: [string, string | null][] = [
     ['id (sub)', user.id],
@@ -23,6 +23,10 @@ function describe(user: User, pending: PendingSteps): string {
       open.length ? `pending: ${open.map((s) => STEP_NAMES[s]).join(', ')}` : 'complete',
     ],
     ['password changed', user.passwordChangedAt.toISOString()],
+    [
+      'recovery',
+      recoveryLock ? `locked until ${recoveryLock.toISOString()} (idp users unlock)` : 'open',
+    ],
     ['email', user.email],
     ['first name', user.firstName],
     ['last name', user.lastName],
@@ -62,11 +66,12 @@ export function userCommands(withApp: WithApp): Command {
     .command('show <username>')
     .description('show a user')
     .action(async (username: string) => {
-      const [user, pending] = await withApp(async ({ services }) => {
+      const [user, pending, recoveryLock] = await withApp(async ({ services }) => {
         const found = await services.accounts.getByUsername(username);
-        return [found, await services.registration.pending(found)] as const;
+        const lock = await services.recovery.lockState(username);
+        return [found, await services.registration.pending(found), lock.lockedUntil] as const;
       });
-      console.log(describe(user, pending));
+      console.log(describe(user, pending, recoveryLock));
     });
 
   users
@@ -83,6 +88,17 @@ export function userCommands(withApp: WithApp): Command {
     .action(async (username: string) => {
       await withApp((app) => app.services.accounts.setStatus(username, 'active'));
       console.log(`user ${username} enabled`);
+    });
+
+  users
+    .command('unlock <username>')
+    .description('lift a lock after too many failed recovery answers')
+    .action(async (username: string) => {
+      await withApp(async ({ services }) => {
+        await services.accounts.getByUsername(username);
+        await services.recovery.unlock(username);
+      });
+      console.log(`user ${username} unlocked`);
     });
 
   users

@@ -57,6 +57,13 @@ export const configSchema = z.strictObject({
       .refine((ids) => new Set(ids).size === ids.length, 'question ids must be unique'),
     minAnswerLength: z.number().int().min(1).max(64),
   }),
+  recovery: z.strictObject({
+    stateTtlSeconds: z.number().int().min(60).max(86400),
+    maxFailures: z.number().int().min(1).max(20),
+    lockSeconds: seconds,
+    maxFailuresPerIp: z.number().int().min(1).max(10000),
+    ipLockSeconds: seconds,
+  }),
   registration: z.strictObject({
     englishOnlyProducts: z.array(z.string().min(1)),
   }),

@@ -6,14 +6,25 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 
 import { migrations } from '../../migrations/index.js';
 import type { Config } from '../config/schema.js';
+import { AttemptCounter } from './entities/attempt-counter.js';
 import { OidcPayload } from './entities/oidc-payload.js';
 import { PasswordHistory } from './entities/password-history.js';
+import { RecoveryState } from './entities/recovery-state.js';
 import { Secret } from './entities/secret.js';
 import { SecurityAnswer } from './entities/security-answer.js';
 import { SigningKey } from './entities/signing-key.js';
 import { User } from './entities/user.js';
 
-export const entities = [User, OidcPayload, SigningKey, Secret, SecurityAnswer, PasswordHistory];
+export const entities = [
+  User,
+  OidcPayload,
+  SigningKey,
+  Secret,
+  SecurityAnswer,
+  PasswordHistory,
+  RecoveryState,
+  AttemptCounter,
+];
 
 export type DatabaseKind = 'mysql' | 'sqlite';
 

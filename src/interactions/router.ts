@@ -1,41 +1,15 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
 
-import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { pageLanguage } from '../web/language.js';
 import { renderExpired } from '../web/pages.js';
+import { formBody, formOf } from './form-body.js';
 import { STEPS } from './pipeline.js';
 import type { InteractionDetails, InteractionStep, StepRequest } from './step.js';
 
 type Phase = 'show' | 'submit';
-
-const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '32kb', encoding: 'utf-8' });
-
-/** Parses form posts; a body that cannot be read (bad encoding, broken compression) is a 400. */
-const formBody: Middleware = async (ctx, next) => {
-  let parsed = false;
-  try {
-    await parseForm(ctx, async () => {
-      parsed = true;
-      await next();
-    });
-  } catch (error) {
-    if (parsed || (error as { status?: number }).status) throw error;
-    throw new AppError('request.unreadable', 'the form body could not be read', { status: 400 });
-  }
-};
-
-function formOf(ctx: Context): Record<string, string> {
-  const body = (ctx.request as { body?: unknown }).body;
-  if (typeof body !== 'object' || body === null) return {};
-  // A field sent twice arrives as an array; only plain single values count.
-  return Object.fromEntries(
-    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
-}
 
 async function loadDetails(
   ctx: Context,

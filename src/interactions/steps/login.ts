@@ -20,6 +20,7 @@ function showForm(
     {
       title: t('login.title'),
       clientName: clientName(request),
+      recoveryUrl: `/recovery?interaction=${encodeURIComponent(request.details.uid)}`,
       username,
       errors,
       fieldErrors: Object.fromEntries(
