@@ -19,6 +19,7 @@ import { createProvider } from './oidc/provider.js';
 import { Recovery } from './recovery/recovery.js';
 import { recoveryRouter } from './recovery/router.js';
 import { AttemptCounters } from './security/attempt-counters.js';
+import { SignInGuard } from './security/sign-in-guard.js';
 import type { Services } from './services.js';
 import { CsrfTokens } from './web/csrf.js';
 import { errorHandler } from './web/error-handler.js';
@@ -71,15 +72,17 @@ export async function createApp(
       config.securityQuestions.minAnswerLength,
     );
     const registration = new Registration(db, passwords, questions);
+    const counters = new AttemptCounters(db);
     const recovery = new Recovery({
       db,
       config: config.recovery,
       accounts,
       questions,
       passwords,
-      counters: new AttemptCounters(db),
+      counters,
       secret: recoverySecret,
     });
+    const signIn = new SignInGuard(accounts, hasher, counters, config.signIn);
     const catalogue = await Catalogue.load(config.languages.supported);
     const untranslated = catalogue.missing(
       config.securityQuestions.catalogue.map((id) => `questions.catalogue.${id}`),
@@ -109,6 +112,7 @@ export async function createApp(
       questions,
       registration,
       recovery,
+      signIn,
       renderer,
       csrf: new CsrfTokens(csrfKey),
       provider,

@@ -9,6 +9,7 @@ import type { SecurityQuestions } from './accounts/security-questions.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
 import type { Recovery } from './recovery/recovery.js';
+import type { SignInGuard } from './security/sign-in-guard.js';
 import type { CsrfTokens } from './web/csrf.js';
 import type { Renderer } from './web/render.js';
 
@@ -23,6 +24,7 @@ export interface Services {
   questions: SecurityQuestions;
   registration: Registration;
   recovery: Recovery;
+  signIn: SignInGuard;
   renderer: Renderer;
   csrf: CsrfTokens;
   provider: Provider;

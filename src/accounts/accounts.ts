@@ -11,6 +11,9 @@ import { isValidUsername, normalizeUsername, usernameKey } from './username.js';
 /** Letters and digits that cannot be mistaken for each other when read aloud or on paper. */
 const TEMPORARY_ALPHABET = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
+/** Longer passwords are refused (after the same hash work) rather than hashed at length. */
+const MAX_PASSWORD = 1024;
+
 /** Temporary passwords are typed once and replaced at once, but must still resist guessing meanwhile. */
 const MIN_TEMPORARY_LENGTH = 10;
 
@@ -58,7 +61,10 @@ export class Accounts {
    * older cost is replaced after a successful check.
    */
   async authenticate(username: string, password: string): Promise<User | null> {
-    const user = isValidUsername(username) ? await this.findByUsername(username) : null;
+    const user =
+      isValidUsername(username) && password.length <= MAX_PASSWORD
+        ? await this.findByUsername(username)
+        : null;
     if (!user) return this.#hasher.verifyDummy(password).then(() => null);
 
     const valid = await this.#hasher.verify(user.passwordHash, password);

@@ -11,7 +11,11 @@ const STEP_NAMES = {
   details: 'personal details',
 };
 
-function describe(user: User, pending: PendingSteps, recoveryLock: Date | null): string {
+type Locks = { signIn: Date | null; recovery: Date | null };
+const lockText = (until: Date | null) =>
+  until ? `locked until ${until.toISOString()} (idp users unlock)` : 'open';
+
+function describe(user: User, pending: PendingSteps, locks: Locks): string {
   const open = (Object.keys(STEP_NAMES) as (keyof PendingSteps)[]).filter((step) => pending[step]);
   const rows: [string, string | null][] = [
     ['id (sub)', user.id],
@@ -23,10 +27,8 @@ function describe(user: User, pending: PendingSteps, recoveryLock: Date | null):
       open.length ? `pending: ${open.map((s) => STEP_NAMES[s]).join(', ')}` : 'complete',
     ],
     ['password changed', user.passwordChangedAt.toISOString()],
-    [
-      'recovery',
-      recoveryLock ? `locked until ${recoveryLock.toISOString()} (idp users unlock)` : 'open',
-    ],
+    ['sign-in', lockText(locks.signIn)],
+    ['recovery', lockText(locks.recovery)],
     ['email', user.email],
     ['first name', user.firstName],
     ['last name', user.lastName],
@@ -66,12 +68,15 @@ export function userCommands(withApp: WithApp): Command {
     .command('show <username>')
     .description('show a user')
     .action(async (username: string) => {
-      const [user, pending, recoveryLock] = await withApp(async ({ services }) => {
+      const [user, pending, locks] = await withApp(async ({ services }) => {
         const found = await services.accounts.getByUsername(username);
-        const lock = await services.recovery.lockState(username);
-        return [found, await services.registration.pending(found), lock.lockedUntil] as const;
+        const locks = {
+          signIn: (await services.signIn.lockState(username)).lockedUntil,
+          recovery: (await services.recovery.lockState(username)).lockedUntil,
+        };
+        return [found, await services.registration.pending(found), locks] as const;
       });
-      console.log(describe(user, pending, recoveryLock));
+      console.log(describe(user, pending, locks));
     });
 
   users
@@ -92,11 +97,12 @@ export function userCommands(withApp: WithApp): Command {
 
   users
     .command('unlock <username>')
-    .description('lift a lock after too many failed recovery answers')
+    .description('lift the locks after too many failed sign-ins or recovery answers')
     .action(async (username: string) => {
       await withApp(async ({ services }) => {
         await services.accounts.getByUsername(username);
         await services.recovery.unlock(username);
+        await services.signIn.unlock(username);
       });
       console.log(`user ${username} unlocked`);
     });

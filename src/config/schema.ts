@@ -57,6 +57,11 @@ export const configSchema = z.strictObject({
       .refine((ids) => new Set(ids).size === ids.length, 'question ids must be unique'),
     minAnswerLength: z.number().int().min(1).max(64),
   }),
+  signIn: z.strictObject({
+    maxFailures: z.number().int().min(1).max(100),
+    lockSeconds: seconds,
+    maxLockSeconds: seconds,
+  }),
   recovery: z.strictObject({
     stateTtlSeconds: z.number().int().min(60).max(86400),
     maxFailures: z.number().int().min(1).max(20),

@@ -12,6 +12,7 @@ import { RecoveryState } from '../db/entities/recovery-state.js';
 import { User } from '../db/entities/user.js';
 import { endAccountAccess } from '../oidc/adapter.js';
 import type { AttemptCounters } from '../security/attempt-counters.js';
+import { loginCounterKey } from '../security/sign-in-guard.js';
 
 export type AnswerOutcome = 'verified' | 'failed';
 export type PasswordOutcome =
@@ -161,6 +162,7 @@ export class Recovery {
     if (!done) return { outcome: 'used' };
 
     await endAccountAccess(db, user.id);
+    await this.#d.counters.clear(loginCounterKey(user.username));
     return { outcome: 'done' };
   }
 

@@ -7,6 +7,8 @@ export interface AttemptLimit {
   limit: number;
   /** How long a lock lasts, in seconds. */
   lockSeconds: number;
+  /** When set, each further lockout doubles the previous one, up to this many seconds. */
+  maxLockSeconds?: number;
 }
 
 /**
@@ -28,7 +30,7 @@ export class AttemptCounters {
       .createQueryBuilder()
       .insert()
       .into(AttemptCounter)
-      .values({ key, attempts: 0, lockedUntil: null })
+      .values({ key, attempts: 0, lockouts: 0, lockedUntil: null })
       .orIgnore()
       .execute();
 
@@ -52,12 +54,24 @@ export class AttemptCounters {
     return result.affected === 1;
   }
 
-  /** A reserved attempt failed: once the limit is reached, lock the key for a while. */
-  async failed(key: string, { limit, lockSeconds }: AttemptLimit): Promise<boolean> {
+  /**
+   * A reserved attempt failed: once the limit is reached, lock the key for a
+   * while. Of several requests reaching the limit together, one sets the
+   * lock (the update only matches an unlocked row); it returns true.
+   */
+  async failed(
+    key: string,
+    { limit, lockSeconds, maxLockSeconds }: AttemptLimit,
+  ): Promise<boolean> {
+    const row = await this.#db.getRepository(AttemptCounter).findOneBy({ key });
+    if (!row || row.attempts < limit || row.lockedUntil !== null) return false;
+    const seconds = maxLockSeconds
+      ? Math.min(lockSeconds * 2 ** row.lockouts, maxLockSeconds)
+      : lockSeconds;
     const result = await this.#db
       .createQueryBuilder()
       .update(AttemptCounter)
-      .set({ lockedUntil: Date.now() + lockSeconds * 1000 })
+      .set({ lockedUntil: Date.now() + seconds * 1000, lockouts: () => 'lockouts + 1' })
       .where('counter_key = :key AND attempts >= :limit AND locked_until IS NULL', { key, limit })
       .execute();
     return result.affected === 1;

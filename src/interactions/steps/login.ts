@@ -54,18 +54,19 @@ export const loginStep: InteractionStep = {
       return;
     }
 
-    const user =
-      password.length > MAX_PASSWORD
-        ? null
-        : await request.services.accounts.authenticate(username, password);
-    if (!user) {
-      request.services.logger.info(
-        { event: 'login.failed', interaction: request.details.uid },
-        'sign-in failed',
-      );
+    const result = await request.services.signIn.signIn(
+      username,
+      password.slice(0, MAX_PASSWORD + 1),
+    );
+    if (!result.user) {
+      const { logger } = request.services;
+      logger.info({ event: 'login.failed', interaction: request.details.uid }, 'sign-in failed');
+      if (result.lockedNow)
+        logger.warn({ event: 'login.locked', interaction: request.details.uid }, 'sign-in locked');
       showForm(request, username, [{ field: 'password', message: t('login.invalid') }], 400);
       return;
     }
+    const user = result.user;
 
     request.services.logger.info({ event: 'login.succeeded', sub: user.id }, 'signed in');
     await request.finish({ login: { accountId: user.id, amr: ['pwd'] } });
