@@ -2,11 +2,18 @@ import { InitialSchema1796313600000 } from './1796313600000-initial-schema.js';
 import { Registration1796320800000 } from './1796320800000-registration.js';
 import { Recovery1796328000000 } from './1796328000000-recovery.js';
 import { LoginLockout1796335200000 } from './1796335200000-login-lockout.js';
+import { BinaryKeysOnMysql1796342400000 } from './1796342400000-binary-keys-on-mysql.js';
 
-/** Every migration, oldest first. A new migration is added here and nowhere else. */
+/**
+ * Every migration, oldest first. A new migration is added here and nowhere
+ * else. On MySQL/MariaDB a new table must compare its keys byte for byte:
+ * end its migration with `ALTER TABLE ... CONVERT TO CHARACTER SET utf8mb4
+ * COLLATE utf8mb4_bin`, as 1796342400000-binary-keys-on-mysql does.
+ */
 export const migrations = [
   InitialSchema1796313600000,
   Registration1796320800000,
   Recovery1796328000000,
   LoginLockout1796335200000,
+  BinaryKeysOnMysql1796342400000,
 ];

@@ -65,6 +65,9 @@ test('a wrong password shows the message beside the password field in English, k
   t.is(await page.getByLabel('Username').inputValue(), 'anna');
   t.is(await password.inputValue(), '');
   t.is(await page.getByRole('alert').isVisible(), true);
+  // Focus moves to the error summary once the page has loaded.
+  await page.locator('#error-summary:focus').waitFor({ timeout: 5000 });
+  t.is(await page.locator('#error-summary:focus').count(), 1);
   t.is(
     await page.locator('#password-error').textContent(),
     'The username or password is incorrect.',

@@ -387,3 +387,69 @@ test('a registered user never sees the steps', async (t) => {
   t.truthy(tokens.id_token);
   t.is(tokens.claims()?.family_name, 'Berg');
 });
+
+test('addresses and names with invisible or control characters are refused, without a server error', async (t) => {
+  const { provider, agent, step1 } = await atStepOne(t);
+  await provider.addUser('alice', 'Alices egen kode 2024');
+  const step2 = expectPage(await submitSecurity(agent, step1));
+  const invalidEmail = 'Indtast en gyldig e-mailadresse, fx navn@firma.dk.';
+  const lookalikes = [
+    'alice\u200b@example.com',
+    '"alice"@example.com',
+    'ali\u00adce@example.com',
+    'alice@example.com\u200b',
+    'alice\ufeff@example.com',
+    `${'a'.repeat(64)}@${'İ'.repeat(60)}.${'İ'.repeat(60)}.com`,
+  ];
+  for (const email of lookalikes) {
+    const page = expectPage(
+      await agent.submit(step2, { ...DETAILS, email, email_confirmation: email }),
+    );
+    t.is(page.status, 400, JSON.stringify(email));
+    t.is(errorFor(page, 'email'), invalidEmail, JSON.stringify(email));
+  }
+  for (const name of ['\u0000Anna', 'Anna\u001b[31m', 'Anna\u202e']) {
+    const page = expectPage(await agent.submit(step2, { ...DETAILS, first_name: name }));
+    t.is(
+      errorFor(page, 'first_name'),
+      'Navnet må kun indeholde synlige tegn.',
+      JSON.stringify(name),
+    );
+  }
+});
+
+test('a details form left open in another tab cannot overwrite the profile afterwards', async (t) => {
+  const { provider, rp, user, agent, step1 } = await atStepOne(t);
+  const step2 = expectPage(await submitSecurity(agent, step1));
+  const otherTab = expectPage(await agent.navigate((await rp.authorize()).url.href));
+  t.is(heading(otherTab), 'Punkt 2 af 2 - Personlige oplysninger');
+
+  expectRedirect(await agent.submit(step2, DETAILS));
+  const late = await agent.submit(otherTab, {
+    ...DETAILS,
+    email: 'late@example.com',
+    email_confirmation: 'late@example.com',
+  });
+  t.true('leftTo' in late);
+  t.is((await provider.services.accounts.findById(user.id))?.email, DETAILS.email);
+});
+
+test('a sign-in held back before a password reset cannot be resumed after it', async (t) => {
+  const provider = await TestProvider.start(t);
+  const rp = await TestRelyingParty.register(provider);
+  const user = await provider.addUser('anna', 'Gammel men god kode 11');
+  const attacker = new BrowserAgent(provider.issuer);
+  const login = await attacker.open((await rp.authorize()).url.href);
+  const form = login.document.querySelector('input[name=csrf]')?.getAttribute('value') as string;
+  const posted = await attacker.request(login.url, {
+    method: 'POST',
+    form: { csrf: form, username: 'anna', password: 'Gammel men god kode 11' },
+  });
+  const held = new URL(posted.headers.get('location') as string, login.url).href;
+
+  await provider.services.passwords.resetToTemporary(user, TEMPORARY);
+
+  const resumed = await attacker.navigate(held);
+  t.false('leftTo' in resumed);
+  t.is(heading(expectPage(resumed)), 'Siden er udløbet');
+});

@@ -309,3 +309,46 @@ test('recovery started outside a sign-in returns to the start page', async (t) =
   );
   t.is(done.document.querySelector('main a.button')?.getAttribute('href'), '/');
 });
+
+test('an address is charged only for wrong answers that were judged', async (t) => {
+  const provider = await TestProvider.start(
+    t,
+    { TRUST_PROXY: 'true' },
+    { recovery: { maxFailuresPerIp: 4 } },
+  );
+  const rp = await TestRelyingParty.register(provider);
+  for (const name of ['anna', 'bent', 'carl', 'dora', 'emil', 'frida'])
+    await provider.addUser(name, OLD_PASSWORD, ANSWERS);
+  const login = await new BrowserAgent(provider.issuer).open((await rp.authorize()).url.href);
+  // What the client puts left in X-Forwarded-For is its own claim; the proxy's entry counts.
+  let n = 0;
+  const submit = async (username: string, answers: string[]) => {
+    const agent = new BrowserAgent(provider.issuer, 'da', {
+      'x-forwarded-for': `10.9.${n++}.1, 192.0.2.7`,
+    });
+    const questions = await startRecovery(agent, login, username);
+    return expectPage(await agent.submit(questions, answerForm(answers)));
+  };
+
+  // Three wrong answers lock anna; ten more against the locked account are never judged.
+  for (let i = 0; i < 3; i++) t.is((await submit('anna', ['x1x', 'y2y', 'z3z'])).status, 400);
+  for (let i = 0; i < 10; i++) t.is((await submit('anna', ANSWERS)).status, 400);
+  // Five successes from the same address are not failures either.
+  for (const name of ['bent', 'carl', 'dora', 'emil', 'frida']) {
+    t.is(heading(await submit(name, ANSWERS)), 'Vælg en ny adgangskode', name);
+  }
+  const row = await provider.services.db.query(
+    "SELECT attempts FROM attempt_counters WHERE counter_key = 'recovery:ip:192.0.2.7'",
+  );
+  t.is(Number(row[0].attempts), 3);
+});
+
+test("an accented or differently written username never reaches the user's questions", async (t) => {
+  const { provider, login } = await setUp(t);
+  for (const variant of ['ánna', 'ANNA\u0301', 'anna\u200b']) {
+    const agent = new BrowserAgent(provider.issuer);
+    const questions = await startRecovery(agent, login, variant);
+    const result = expectPage(await agent.submit(questions, answerForm(ANSWERS)));
+    t.is(result.status, 400, variant);
+  }
+});

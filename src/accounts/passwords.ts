@@ -24,6 +24,11 @@ export class Passwords {
     this.#historySize = historySize;
   }
 
+  /** The hash to store for a new password; computed before a transaction opens. */
+  hash(password: string): Promise<string> {
+    return this.#hasher.hash(password);
+  }
+
   /** The problems with `password` for this user; empty when it may be used. */
   check(user: User, password: string): Promise<PasswordProblem[]> {
     return this.policy.check({

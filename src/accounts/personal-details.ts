@@ -28,6 +28,13 @@ export interface DetailsProblem {
 
 const clean = (value: string) => value.normalize('NFC').replace(/\s+/gu, ' ').trim();
 
+/**
+ * Control and invisible formatting characters (NUL, escape sequences,
+ * zero-width and direction marks): never part of a real name or address,
+ * and a way to make two values look the same or to smuggle terminal codes.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
+
 /** The form an address is compared in for uniqueness: two profiles may never share it, whatever the case. */
 export function emailKey(email: string): string {
   return email.normalize('NFC').trim().toLowerCase();
@@ -48,18 +55,24 @@ export function checkPersonalDetails(
 
   if (!email) problems.push({ field: 'email', key: 'emailRequired' });
   else if (
-    email.length > MAX_EMAIL ||
+    emailKey(email).length > MAX_EMAIL ||
+    INVISIBLE.test(email) ||
+    email.includes('"') ||
     !validator.isEmail(email, { allow_display_name: false, require_tld: true })
   ) {
     problems.push({ field: 'email', key: 'emailInvalid' });
   } else if (emailKey(confirmation) !== emailKey(email)) {
     problems.push({ field: 'email_confirmation', key: 'emailMismatch' });
   }
-  if ([...firstName].length > MAX_NAME)
-    problems.push({ field: 'first_name', key: 'nameTooLong', values: { max: MAX_NAME } });
+  for (const [field, value] of [
+    ['first_name', firstName],
+    ['last_name', lastName],
+  ] as const) {
+    if ([...value].length > MAX_NAME)
+      problems.push({ field, key: 'nameTooLong', values: { max: MAX_NAME } });
+    else if (INVISIBLE.test(value)) problems.push({ field, key: 'nameInvalid' });
+  }
   if (!lastName) problems.push({ field: 'last_name', key: 'lastNameRequired' });
-  else if ([...lastName].length > MAX_NAME)
-    problems.push({ field: 'last_name', key: 'nameTooLong', values: { max: MAX_NAME } });
   if (!languages.includes(input.language))
     problems.push({ field: 'language', key: 'languageRequired' });
 

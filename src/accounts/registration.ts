@@ -52,17 +52,20 @@ export class Registration {
     user: User,
     input: { password?: string; questions?: ChosenQuestion[] },
   ): Promise<SaveOutcome> {
+    // The slow hashing happens first, so the transaction holds nothing while it runs.
+    const passwordHash =
+      input.password === undefined ? undefined : await this.#passwords.hash(input.password);
+    const answers = input.questions
+      ? await this.#questions.prepare(user.id, input.questions)
+      : undefined;
     try {
       return await this.#db.transaction(async (manager): Promise<SaveOutcome> => {
-        if (
-          input.password !== undefined &&
-          !(await this.#passwords.replace(manager, user, input.password))
-        ) {
-          throw new AlreadyDone();
+        if (input.password !== undefined && passwordHash !== undefined) {
+          if (!(await this.#passwords.replace(manager, user, input.password, { passwordHash }))) {
+            throw new AlreadyDone();
+          }
         }
-        if (input.questions && !(await this.#questions.enrol(manager, user.id, input.questions))) {
-          throw new AlreadyDone();
-        }
+        if (answers && !(await this.#questions.enrol(manager, answers))) throw new AlreadyDone();
         return 'saved';
       });
     } catch (error) {

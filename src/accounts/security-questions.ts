@@ -100,15 +100,10 @@ export class SecurityQuestions {
     return this.#db.getRepository(SecurityAnswer).countBy({ userId });
   }
 
-  /**
-   * Stores the answers as separate scrypt hashes inside the caller's
-   * transaction. Returns false when the user already has questions (another
-   * tab was first): the primary key (user, position) decides.
-   */
-  async enrol(manager: EntityManager, userId: string, chosen: ChosenQuestion[]): Promise<boolean> {
-    if ((await manager.countBy(SecurityAnswer, { userId })) > 0) return false;
+  /** Hashes the answers (slow work, done before any transaction opens), one row per question. */
+  async prepare(userId: string, chosen: ChosenQuestion[]): Promise<SecurityAnswer[]> {
     const now = new Date();
-    const rows = await Promise.all(
+    return Promise.all(
       chosen.map(async ({ questionId, answer }, index) => ({
         userId,
         position: index + 1,
@@ -117,6 +112,16 @@ export class SecurityQuestions {
         createdAt: now,
       })),
     );
+  }
+
+  /**
+   * Stores prepared answers inside the caller's transaction. Returns false
+   * when the user already has questions (another tab was first); the
+   * primary key (user, position) settles a race.
+   */
+  async enrol(manager: EntityManager, rows: SecurityAnswer[]): Promise<boolean> {
+    const userId = rows[0]?.userId;
+    if (!userId || (await manager.countBy(SecurityAnswer, { userId })) > 0) return false;
     await manager.insert(SecurityAnswer, rows);
     return true;
   }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { AppError } from '../errors.js';
 import { ClientStore } from '../oidc/client-store.js';
 import type { WithApp } from './index.js';
+import { printable } from './printable.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -58,9 +59,8 @@ export function clientCommands(withApp: WithApp): Command {
       const all = await store((s) => s.list());
       for (const c of all) {
         const kind = c.token_endpoint_auth_method === 'none' ? 'public' : 'confidential';
-        console.log(
-          `${c.client_id}\t${kind}${c.first_party ? ', first-party' : ''}\t${c.client_name ?? ''}`,
-        );
+        const firstParty = c.first_party ? ', first-party' : '';
+        console.log(`${c.client_id}\t${kind}${firstParty}\t${printable(c.client_name as string)}`);
       }
       if (all.length === 0) console.log('no clients');
     });

@@ -4,6 +4,7 @@ import { generateTemporaryPassword } from '../accounts/accounts.js';
 import type { PendingSteps } from '../accounts/registration.js';
 import type { User } from '../db/entities/user.js';
 import type { WithApp } from './index.js';
+import { printable } from './printable.js';
 
 const STEP_NAMES = {
   password: 'new password',
@@ -35,7 +36,7 @@ function describe(user: User, pending: PendingSteps, locks: Locks): string {
     ['preferred language', user.preferredLanguage],
     ['created', user.createdAt.toISOString()],
   ];
-  return rows.map(([label, value]) => `${label.padEnd(20)}${value ?? '-'}`).join('\n');
+  return rows.map(([label, value]) => `${label.padEnd(20)}${printable(value)}`).join('\n');
 }
 
 export function userCommands(withApp: WithApp): Command {
@@ -60,7 +61,8 @@ export function userCommands(withApp: WithApp): Command {
     .description('list users')
     .action(async () => {
       const all = await withApp((app) => app.services.accounts.list());
-      for (const u of all) console.log(`${u.username}\t${u.status}\t${u.email ?? ''}`);
+      for (const u of all)
+        console.log(`${printable(u.username)}\t${u.status}\t${printable(u.email)}`);
       if (all.length === 0) console.log('no users');
     });
 

@@ -50,7 +50,7 @@ export class TypeOrmAdapter implements Adapter {
       payload: JSON.stringify(payload),
       grantId: GRANTABLE.has(this.#model) ? (payload.grantId ?? null) : null,
       uid: payload.uid ?? null,
-      accountId: typeof payload.accountId === 'string' ? payload.accountId : null,
+      accountId: accountOf(payload),
       userCode: payload.userCode ?? null,
       expiresAt: expiresIn ? epochSeconds() + expiresIn : null,
       consumedAt: typeof payload.consumed === 'number' ? payload.consumed : null,
@@ -110,8 +110,27 @@ export class TypeOrmAdapter implements Adapter {
 }
 
 /**
+ * The user a stored object belongs to: sessions, grants and tokens name
+ * them directly; an interaction names them once a login result or session
+ * is attached to it, and must end with the user's other access.
+ */
+function accountOf(payload: AdapterPayload): string | null {
+  const interaction = payload as {
+    session?: { accountId?: unknown };
+    result?: { login?: { accountId?: unknown } };
+    lastSubmission?: { login?: { accountId?: unknown } };
+  };
+  const candidate =
+    payload.accountId ??
+    interaction.result?.login?.accountId ??
+    interaction.lastSubmission?.login?.accountId ??
+    interaction.session?.accountId;
+  return typeof candidate === 'string' ? candidate : null;
+}
+
+/**
  * Ends everything a user holds at the provider: their sessions (so every
- * product's single sign-on ends), grants and tokens.
+ * product's single sign-on ends), grants, tokens, and sign-ins in progress.
  */
 export async function endAccountAccess(db: DataSource, accountId: string): Promise<number> {
   const result = await db.getRepository(OidcPayload).delete({ accountId });

@@ -138,5 +138,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Behind a proxy, the client address is the one the nearest proxy appended
+  // to X-Forwarded-For; anything further left is whatever the client sent.
+  if (config.trustProxy) provider.maxIpsCount = 1;
   return provider;
 }

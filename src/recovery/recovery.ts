@@ -102,10 +102,13 @@ export class Recovery {
     const accountLimit = { limit: config.maxFailures, lockSeconds: config.lockSeconds };
     const ipLimit = { limit: config.maxFailuresPerIp, lockSeconds: config.ipLockSeconds };
 
-    const allowed =
-      (await counters.reserve(ipKey, ipLimit)) &&
-      (await counters.reserve(accountKey, accountLimit));
-    const enrolled = allowed && state.userId ? await questions.enrolled(state.userId) : [];
+    const byIp = await counters.reserve(ipKey, ipLimit);
+    const byAccount = byIp.allowed ? await counters.reserve(accountKey, accountLimit) : byIp;
+    const judged = byIp.allowed && byAccount.allowed;
+    // An address is charged only for answers that were judged and wrong.
+    if (byIp.allowed && !judged) await counters.release(ipKey);
+
+    const enrolled = judged && state.userId ? await questions.enrolled(state.userId) : [];
     // Three hash verifications whatever happens, so that no answer is faster than another.
     const results = await Promise.all(
       answers.slice(0, QUESTION_COUNT).map((answer, i) => {
@@ -119,16 +122,10 @@ export class Recovery {
       enrolled.length === QUESTION_COUNT &&
       results.length === QUESTION_COUNT &&
       results.every(Boolean);
-
-    if (!correct) {
-      if (allowed) {
-        await counters.failed(ipKey, ipLimit);
-        await counters.failed(accountKey, accountLimit);
-      }
-      return 'failed';
-    }
+    if (!correct) return 'failed';
 
     await counters.clear(accountKey);
+    await counters.release(ipKey);
     const moved = await this.#d.db
       .getRepository(RecoveryState)
       .update({ id: state.id, stage: 'questions' }, { stage: 'verified' });
@@ -148,6 +145,7 @@ export class Recovery {
     const problems = await passwords.check(user, password);
     if (problems.length > 0) return { outcome: 'invalid', problems };
 
+    const passwordHash = await passwords.hash(password);
     const done = await db.transaction(async (manager) => {
       const moved = await manager.update(
         RecoveryState,
@@ -155,8 +153,9 @@ export class Recovery {
         { stage: 'done' },
       );
       if (moved.affected !== 1) return false;
-      if (!(await passwords.replace(manager, user, password)))
-        throw new Error('password changed meanwhile');
+      if (!(await passwords.replace(manager, user, password, { passwordHash }))) {
+        throw new Error('the password changed while the recovery was saving it');
+      }
       return true;
     });
     if (!done) return { outcome: 'used' };

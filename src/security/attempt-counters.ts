@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { type DataSource, IsNull, type Repository } from 'typeorm';
 
 import { AttemptCounter } from '../db/entities/attempt-counter.js';
 
@@ -11,21 +11,35 @@ export interface AttemptLimit {
   maxLockSeconds?: number;
 }
 
+export interface Reservation {
+  allowed: boolean;
+  /** This attempt used the last one allowed: the key is locked from now on unless it succeeds. */
+  lockedNow: boolean;
+}
+
+const MAX_RACES = 25;
+
 /**
- * Limits guessing per key. An attempt first reserves a slot with one
- * conditional UPDATE; only a reserved attempt may be evaluated. So however
- * many requests arrive at once, at most `limit` are ever judged before the
- * lock, on any number of instances sharing the database.
+ * Limits guessing per key. An attempt first reserves a slot; only a reserved
+ * attempt may be judged, so however many requests arrive at once, at most
+ * `limit` are ever judged before the lock, on any number of instances
+ * sharing the database. The attempt that takes the last slot also sets the
+ * lock, so a counter can never be full without a lock that runs out.
+ *
+ * Every change is a compare-and-set: an UPDATE that only matches the row as
+ * it was read. A request that loses a race reads again.
  */
 export class AttemptCounters {
   readonly #db: DataSource;
+  readonly #rows: Repository<AttemptCounter>;
 
   constructor(db: DataSource) {
     this.#db = db;
+    this.#rows = db.getRepository(AttemptCounter);
   }
 
-  /** Reserves one attempt; false when the key is locked (or would exceed its limit). */
-  async reserve(key: string, { limit }: AttemptLimit): Promise<boolean> {
+  /** Reserves one attempt; not allowed while the key is locked. */
+  async reserve(key: string, limit: AttemptLimit): Promise<Reservation> {
     await this.#db
       .createQueryBuilder()
       .insert()
@@ -34,58 +48,74 @@ export class AttemptCounters {
       .orIgnore()
       .execute();
 
-    // An expired lock starts the count afresh. (MySQL applies SET clauses in
-    // order, so `attempts` is computed before `locked_until` is cleared.)
-    const result = await this.#db
-      .createQueryBuilder()
-      .update(AttemptCounter)
-      .set({
-        attempts: () =>
-          'CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN 1 ELSE attempts + 1 END',
-        lockedUntil: () =>
-          'CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN NULL ELSE locked_until END',
-      })
-      .where('counter_key = :key', { key })
-      .andWhere('(attempts < :limit OR (locked_until IS NOT NULL AND locked_until <= :now))', {
-        limit,
-      })
-      .setParameter('now', Date.now())
-      .execute();
-    return result.affected === 1;
+    for (let race = 0; race < MAX_RACES; race++) {
+      const row = await this.#rows.findOneBy({ key });
+      if (!row) continue;
+      const now = Date.now();
+      if (row.lockedUntil !== null && row.lockedUntil > now)
+        return { allowed: false, lockedNow: false };
+
+      // An expired lock starts the count afresh (the lockout count stays, for doubling).
+      const attempts = (row.lockedUntil === null ? row.attempts : 0) + 1;
+      const lockedNow = attempts >= limit.limit;
+      const next = {
+        attempts,
+        lockouts: lockedNow ? row.lockouts + 1 : row.lockouts,
+        lockedUntil: lockedNow ? now + lockDuration(limit, row.lockouts) * 1000 : null,
+      };
+      if (await this.#swap(row, next)) return { allowed: true, lockedNow };
+    }
+    // Contention this heavy is itself a sign of guessing: refuse.
+    return { allowed: false, lockedNow: false };
   }
 
   /**
-   * A reserved attempt failed: once the limit is reached, lock the key for a
-   * while. Of several requests reaching the limit together, one sets the
-   * lock (the update only matches an unlocked row); it returns true.
+   * Gives back a reserved attempt that was not a failure (it succeeded, or
+   * was never judged), lifting the lock it may have set.
    */
-  async failed(
-    key: string,
-    { limit, lockSeconds, maxLockSeconds }: AttemptLimit,
-  ): Promise<boolean> {
-    const row = await this.#db.getRepository(AttemptCounter).findOneBy({ key });
-    if (!row || row.attempts < limit || row.lockedUntil !== null) return false;
-    const seconds = maxLockSeconds
-      ? Math.min(lockSeconds * 2 ** row.lockouts, maxLockSeconds)
-      : lockSeconds;
-    const result = await this.#db
-      .createQueryBuilder()
-      .update(AttemptCounter)
-      .set({ lockedUntil: Date.now() + seconds * 1000, lockouts: () => 'lockouts + 1' })
-      .where('counter_key = :key AND attempts >= :limit AND locked_until IS NULL', { key, limit })
-      .execute();
-    return result.affected === 1;
+  async release(key: string): Promise<void> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const row = await this.#rows.findOneBy({ key });
+      if (!row || row.attempts === 0) return;
+      const lockedByIt = row.lockedUntil !== null;
+      const next = {
+        attempts: row.attempts - 1,
+        lockouts: lockedByIt ? Math.max(0, row.lockouts - 1) : row.lockouts,
+        lockedUntil: null,
+      };
+      if (await this.#swap(row, next)) return;
+    }
   }
 
-  /** A reserved attempt succeeded, or an operator lifts the lock: start from zero. */
+  /** A success on the account, or an operator lifting the lock: start from zero. */
   async clear(key: string): Promise<void> {
-    await this.#db.getRepository(AttemptCounter).delete({ key });
+    await this.#rows.delete({ key });
   }
 
-  async state(key: string): Promise<{ attempts: number; lockedUntil: Date | null }> {
-    const row = await this.#db.getRepository(AttemptCounter).findOneBy({ key });
+  async state(
+    key: string,
+  ): Promise<{ attempts: number; lockouts: number; lockedUntil: Date | null }> {
+    const row = await this.#rows.findOneBy({ key });
     const locked =
       row?.lockedUntil && row.lockedUntil > Date.now() ? new Date(row.lockedUntil) : null;
-    return { attempts: row?.attempts ?? 0, lockedUntil: locked };
+    return { attempts: row?.attempts ?? 0, lockouts: row?.lockouts ?? 0, lockedUntil: locked };
   }
+
+  async #swap(row: AttemptCounter, next: Omit<AttemptCounter, 'key'>): Promise<boolean> {
+    const result = await this.#rows.update(
+      {
+        key: row.key,
+        attempts: row.attempts,
+        lockouts: row.lockouts,
+        lockedUntil: row.lockedUntil === null ? IsNull() : row.lockedUntil,
+      },
+      next,
+    );
+    return result.affected === 1;
+  }
+}
+
+function lockDuration(limit: AttemptLimit, earlierLockouts: number): number {
+  if (!limit.maxLockSeconds) return limit.lockSeconds;
+  return Math.min(limit.lockSeconds * 2 ** earlierLockouts, limit.maxLockSeconds);
 }

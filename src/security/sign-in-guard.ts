@@ -41,7 +41,8 @@ export class SignInGuard {
 
   async signIn(username: string, password: string): Promise<SignInResult> {
     const key = loginCounterKey(username);
-    if (!(await this.#counters.reserve(key, this.#limit))) {
+    const reservation = await this.#counters.reserve(key, this.#limit);
+    if (!reservation.allowed) {
       await this.#hasher.verifyDummy(password);
       return { user: null, lockedNow: false };
     }
@@ -51,7 +52,7 @@ export class SignInGuard {
       await this.#counters.clear(key);
       return { user };
     }
-    return { user: null, lockedNow: await this.#counters.failed(key, this.#limit) };
+    return { user: null, lockedNow: reservation.lockedNow };
   }
 
   unlock(username: string): Promise<void> {

@@ -41,13 +41,12 @@ const user = await app.services.accounts.create({
   username: 'real.user',
   temporaryPassword: 'Midlertidig-1234',
 });
-await app.services.db.transaction((manager) =>
-  app.services.questions.enrol(manager, user.id, [
-    { questionId: 'best-school-friend', answer: 'Rasmus' },
-    { questionId: 'first-school', answer: 'Lindeskolen' },
-    { questionId: 'first-car', answer: 'Volvo' },
-  ]),
-);
+const rows = await app.services.questions.prepare(user.id, [
+  { questionId: 'best-school-friend', answer: 'Rasmus' },
+  { questionId: 'first-school', answer: 'Lindeskolen' },
+  { questionId: 'first-car', answer: 'Volvo' },
+]);
+await app.services.db.transaction((manager) => app.services.questions.enrol(manager, rows));
 
 async function once(username: string): Promise<number> {
   const agent = new BrowserAgent(issuer);

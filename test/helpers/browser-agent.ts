@@ -26,16 +26,27 @@ export class BrowserAgent {
   readonly #origin: string;
   readonly #language: string;
 
-  constructor(providerOrigin: string, acceptLanguage = 'da') {
+  readonly #extraHeaders: Record<string, string>;
+
+  constructor(
+    providerOrigin: string,
+    acceptLanguage = 'da',
+    extraHeaders: Record<string, string> = {},
+  ) {
     this.#origin = new URL(providerOrigin).origin;
     this.#language = acceptLanguage;
+    this.#extraHeaders = extraHeaders;
   }
 
   async request(
     url: string,
     init: { method?: string; form?: Record<string, string> } = {},
   ): Promise<Response> {
-    const headers = new Headers({ 'accept-language': this.#language, accept: 'text/html' });
+    const headers = new Headers({
+      ...this.#extraHeaders,
+      'accept-language': this.#language,
+      accept: 'text/html',
+    });
     const cookie = await this.jar.getCookieString(url);
     if (cookie) headers.set('cookie', cookie);
     let body: string | undefined;

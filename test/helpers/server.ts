@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import type { ExecutionContext } from 'ava';
 
@@ -34,11 +37,27 @@ export class TestProvider {
     this.database = database;
   }
 
-  static async start(t: ExecutionContext, env: Record<string, string> = {}): Promise<TestProvider> {
+  /**
+   * `env` sets environment overrides; `settings` is merged in as a
+   * configuration file, for settings that have no variable.
+   */
+  static async start(
+    t: ExecutionContext,
+    env: Record<string, string> = {},
+    settings?: Record<string, unknown>,
+  ): Promise<TestProvider> {
     const database = await createTestDatabase();
     const port = await freePort();
+    let configFile: string | undefined;
+    if (settings) {
+      const dir = mkdtempSync(join(tmpdir(), 'idp-settings-'));
+      configFile = join(dir, 'settings.json');
+      writeFileSync(configFile, JSON.stringify(settings));
+      t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    }
     const config = loadConfig({
       ...env,
+      ...(configFile ? { CONFIG_FILE: configFile } : {}),
       NODE_ENV: 'test',
       ISSUER: `http://localhost:${port}`,
       PORT: String(port),
@@ -95,13 +114,11 @@ export class TestProvider {
   ) {
     const user = await this.addNewUser(username, password);
     const { db, questions } = this.services;
-    await db.transaction((manager) =>
-      questions.enrol(
-        manager,
-        user.id,
-        answers.map((answer, i) => ({ questionId: questions.catalogue[i] as string, answer })),
-      ),
+    const rows = await questions.prepare(
+      user.id,
+      answers.map((answer, i) => ({ questionId: questions.catalogue[i] as string, answer })),
     );
+    await db.transaction((manager) => questions.enrol(manager, rows));
     const profile = {
       mustChangePassword: false,
       email: `${username.toLowerCase()}@example.com`,

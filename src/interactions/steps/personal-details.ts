@@ -70,6 +70,11 @@ export const personalDetailsStep: InteractionStep = {
     const { services, form } = request;
     const t = services.renderer.translator(request.lang);
     const user = await loadUser(request);
+    if (!(await services.registration.pending(user)).details) {
+      // Completed meanwhile (another tab): a stale form must not overwrite the profile.
+      await request.finish({ personal_details: { completed: true } });
+      return;
+    }
     const values: Values = {
       email: form.email ?? '',
       email_confirmation: form.email_confirmation ?? '',

@@ -74,6 +74,11 @@ export const securityStep: InteractionStep = {
     const t = services.renderer.translator(request.lang);
     const user = await loadUser(request);
     const pending = await services.registration.pending(user);
+    if (!pending.password && !pending.questions) {
+      // Done meanwhile (another tab): nothing to write, carry on.
+      await request.finish({ security: { completed: true } });
+      return;
+    }
     const password = form.new_password ?? '';
     const chosen: ChosenQuestion[] = POSITIONS.map((n) => ({
       questionId: form[`question_${n}`] ?? '',
