@@ -3,6 +3,7 @@ import { Registration1796320800000 } from './1796320800000-registration.js';
 import { Recovery1796328000000 } from './1796328000000-recovery.js';
 import { LoginLockout1796335200000 } from './1796335200000-login-lockout.js';
 import { BinaryKeysOnMysql1796342400000 } from './1796342400000-binary-keys-on-mysql.js';
+import { AuditEvents1796346000000 } from './1796346000000-audit-events.js';
 
 /**
  * Every migration, oldest first. A new migration is added here and nowhere
@@ -16,4 +17,5 @@ export const migrations = [
   Recovery1796328000000,
   LoginLockout1796335200000,
   BinaryKeysOnMysql1796342400000,
+  AuditEvents1796346000000,
 ];

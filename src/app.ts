@@ -6,6 +6,7 @@ import { PasswordPolicy } from './accounts/password-policy.js';
 import { Passwords } from './accounts/passwords.js';
 import { Registration } from './accounts/registration.js';
 import { SecurityQuestions } from './accounts/security-questions.js';
+import { AuditLog } from './audit/audit-log.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createDataSource } from './db/data-source.js';
@@ -108,6 +109,7 @@ export async function createApp(
       db,
       hasher,
       accounts,
+      audit: new AuditLog(db, logger),
       passwords,
       questions,
       registration,

@@ -6,6 +6,7 @@ import type { PasswordHasher } from './accounts/password-hash.js';
 import type { Passwords } from './accounts/passwords.js';
 import type { Registration } from './accounts/registration.js';
 import type { SecurityQuestions } from './accounts/security-questions.js';
+import type { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
 import type { Recovery } from './recovery/recovery.js';
@@ -20,6 +21,7 @@ export interface Services {
   db: DataSource;
   hasher: PasswordHasher;
   accounts: Accounts;
+  audit: AuditLog;
   passwords: Passwords;
   questions: SecurityQuestions;
   registration: Registration;

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { AppError } from '../errors.js';
 import { ClientStore } from '../oidc/client-store.js';
 import type { WithApp } from './index.js';
+import { recordOperatorChange } from './operator-audit.js';
 import { printable } from './printable.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -14,8 +15,16 @@ function describe(client: Record<string, unknown>): string {
 
 export function clientCommands(withApp: WithApp): Command {
   const clients = new Command('clients').description('relying parties (products)');
-  const store = <T>(fn: (store: ClientStore) => Promise<T>) =>
-    withApp((app) => fn(new ClientStore(app.services.db, app.services.provider)));
+  /** Runs `fn` on the client store; a change is also written to the audit trail. */
+  const store = <T>(
+    fn: (store: ClientStore) => Promise<T>,
+    change?: { type: string; clientId: string },
+  ) =>
+    withApp(async (app) => {
+      const result = await fn(new ClientStore(app.services.db, app.services.provider));
+      if (change) await recordOperatorChange(app, change.type, { clientId: change.clientId });
+      return result;
+    });
 
   clients
     .command('add')
@@ -36,16 +45,18 @@ export function clientCommands(withApp: WithApp): Command {
       if (options.redirectUri.length === 0) {
         throw new AppError('clients.redirect_uri', 'at least one --redirect-uri is required');
       }
-      const client = await store((s) =>
-        s.add({
-          id: options.id,
-          secret: options.secret,
-          redirectUris: options.redirectUri,
-          postLogoutRedirectUris: options.postLogoutRedirectUri,
-          name: options.name,
-          firstParty: options.firstParty,
-          isPublic: options.public,
-        }),
+      const client = await store(
+        (s) =>
+          s.add({
+            id: options.id,
+            secret: options.secret,
+            redirectUris: options.redirectUri,
+            postLogoutRedirectUris: options.postLogoutRedirectUri,
+            name: options.name,
+            firstParty: options.firstParty,
+            isPublic: options.public,
+          }),
+        { type: 'operator.client_added', clientId: options.id },
       );
       console.log(`client ${client.client_id} added`);
       if (client.client_secret && !options.secret)
@@ -76,7 +87,7 @@ export function clientCommands(withApp: WithApp): Command {
     .command('remove <id>')
     .description('remove a client')
     .action(async (id: string) => {
-      await store((s) => s.remove(id));
+      await store((s) => s.remove(id), { type: 'operator.client_removed', clientId: id });
       console.log(`client ${id} removed`);
     });
 
@@ -84,7 +95,10 @@ export function clientCommands(withApp: WithApp): Command {
     .command('rotate-secret <id>')
     .description('replace the client secret; prints the new one once')
     .action(async (id: string) => {
-      const secret = await store((s) => s.rotateSecret(id));
+      const secret = await store((s) => s.rotateSecret(id), {
+        type: 'operator.client_secret_rotated',
+        clientId: id,
+      });
       console.log(`client_secret: ${secret}`);
     });
 

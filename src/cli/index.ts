@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { createDataSource } from '../db/data-source.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { auditCommands } from './audit.js';
 import { clientCommands } from './clients.js';
 import { keyCommands } from './keys.js';
 import { userCommands } from './users.js';
@@ -59,11 +60,12 @@ function dbCommands(): Command {
 }
 
 const program = new Command('idp')
-  .description('operate the identity provider: clients, users, keys, database')
+  .description('operate the identity provider: clients, users, keys, audit trail, database')
   .exitOverride()
   .addCommand(clientCommands(withApp))
   .addCommand(userCommands(withApp))
   .addCommand(keyCommands(withApp))
+  .addCommand(auditCommands(withApp))
   .addCommand(dbCommands());
 
 try {

@@ -4,6 +4,7 @@ import { generateTemporaryPassword } from '../accounts/accounts.js';
 import type { PendingSteps } from '../accounts/registration.js';
 import type { User } from '../db/entities/user.js';
 import type { WithApp } from './index.js';
+import { recordOperatorChange } from './operator-audit.js';
 import { printable } from './printable.js';
 
 const STEP_NAMES = {
@@ -49,9 +50,14 @@ export function userCommands(withApp: WithApp): Command {
     .option('--temporary-password <password>', 'temporary password to hand to the user')
     .action(async (options) => {
       const password: string = options.temporaryPassword ?? generateTemporaryPassword();
-      const user = await withApp((app) =>
-        app.services.accounts.create({ username: options.username, temporaryPassword: password }),
-      );
+      const user = await withApp(async (app) => {
+        const created = await app.services.accounts.create({
+          username: options.username,
+          temporaryPassword: password,
+        });
+        await recordOperatorChange(app, 'operator.user_created', { userId: created.id });
+        return created;
+      });
       console.log(`user ${user.username} added (sub ${user.id})`);
       if (!options.temporaryPassword) console.log(`temporary password: ${password}`);
     });
@@ -85,7 +91,10 @@ export function userCommands(withApp: WithApp): Command {
     .command('disable <username>')
     .description('block sign-in; tokens already issued stop working')
     .action(async (username: string) => {
-      await withApp((app) => app.services.accounts.setStatus(username, 'disabled'));
+      await withApp(async (app) => {
+        const user = await app.services.accounts.setStatus(username, 'disabled');
+        await recordOperatorChange(app, 'operator.user_disabled', { userId: user.id });
+      });
       console.log(`user ${username} disabled`);
     });
 
@@ -93,7 +102,10 @@ export function userCommands(withApp: WithApp): Command {
     .command('enable <username>')
     .description('allow sign-in again')
     .action(async (username: string) => {
-      await withApp((app) => app.services.accounts.setStatus(username, 'active'));
+      await withApp(async (app) => {
+        const user = await app.services.accounts.setStatus(username, 'active');
+        await recordOperatorChange(app, 'operator.user_enabled', { userId: user.id });
+      });
       console.log(`user ${username} enabled`);
     });
 
@@ -101,10 +113,11 @@ export function userCommands(withApp: WithApp): Command {
     .command('unlock <username>')
     .description('lift the locks after too many failed sign-ins or recovery answers')
     .action(async (username: string) => {
-      await withApp(async ({ services }) => {
-        await services.accounts.getByUsername(username);
-        await services.recovery.unlock(username);
-        await services.signIn.unlock(username);
+      await withApp(async (app) => {
+        const user = await app.services.accounts.getByUsername(username);
+        await app.services.recovery.unlock(username);
+        await app.services.signIn.unlock(username);
+        await recordOperatorChange(app, 'operator.user_unlocked', { userId: user.id });
       });
       console.log(`user ${username} unlocked`);
     });
@@ -116,12 +129,11 @@ export function userCommands(withApp: WithApp): Command {
     )
     .action(async (username: string) => {
       const password = generateTemporaryPassword();
-      await withApp(async ({ services }) =>
-        services.passwords.resetToTemporary(
-          await services.accounts.getByUsername(username),
-          password,
-        ),
-      );
+      await withApp(async (app) => {
+        const user = await app.services.accounts.getByUsername(username);
+        await app.services.passwords.resetToTemporary(user, password);
+        await recordOperatorChange(app, 'operator.password_reset', { userId: user.id });
+      });
       console.log(`temporary password: ${password}`);
     });
 

@@ -7,6 +7,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import type { Config } from '../config/schema.js';
 import { AttemptCounter } from './entities/attempt-counter.js';
+import { AuditEvent } from './entities/audit-event.js';
 import { OidcPayload } from './entities/oidc-payload.js';
 import { PasswordHistory } from './entities/password-history.js';
 import { RecoveryState } from './entities/recovery-state.js';
@@ -24,6 +25,7 @@ export const entities = [
   PasswordHistory,
   RecoveryState,
   AttemptCounter,
+  AuditEvent,
 ];
 
 export type DatabaseKind = 'mysql' | 'sqlite';

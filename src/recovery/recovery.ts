@@ -14,7 +14,8 @@ import { endAccountAccess } from '../oidc/adapter.js';
 import type { AttemptCounters } from '../security/attempt-counters.js';
 import { loginCounterKey } from '../security/sign-in-guard.js';
 
-export type AnswerOutcome = 'verified' | 'failed';
+/** 'locked': wrong, and this attempt used the last one allowed. The user sees the same as 'failed'. */
+export type AnswerOutcome = 'verified' | 'failed' | 'locked';
 export type PasswordOutcome =
   | { outcome: 'done' }
   | { outcome: 'used' }
@@ -122,7 +123,7 @@ export class Recovery {
       enrolled.length === QUESTION_COUNT &&
       results.length === QUESTION_COUNT &&
       results.every(Boolean);
-    if (!correct) return 'failed';
+    if (!correct) return judged && byAccount.lockedNow ? 'locked' : 'failed';
 
     await counters.clear(accountKey);
     await counters.release(ipKey);

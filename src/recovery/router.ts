@@ -19,7 +19,7 @@ const MAX_USERNAME = 64;
  * the state works only in the browser that started it (a cookie bound to it).
  */
 export function recoveryRouter(services: Services): Router {
-  const { recovery, renderer, csrf, config, provider, logger } = services;
+  const { recovery, renderer, csrf, config, provider } = services;
   const router = new Router({ prefix: '/recovery' });
 
   const browserId = (ctx: Context, create: boolean): string | undefined => {
@@ -166,7 +166,10 @@ export function recoveryRouter(services: Services): Router {
       interactionUid: interaction ? form.interaction : undefined,
       clientId: interaction?.params.client_id as string | undefined,
     });
-    logger.info({ event: 'recovery.started', recovery: state.id }, 'recovery started');
+    await services.audit.record(
+      { type: 'recovery.started', outcome: 'info', userId: state.userId, clientId: state.clientId },
+      ctx,
+    );
     ctx.status = 303;
     ctx.redirect(`/recovery/${state.id}`);
   });
@@ -218,8 +221,16 @@ export function recoveryRouter(services: Services): Router {
     }
     const answers = [1, 2, 3].map((n) => (form[`answer_${n}`] ?? '').slice(0, 200));
     const outcome = await recovery.answer(state, answers, ctx.ip);
-    logger.info({ event: `recovery.${outcome}`, recovery: state.id }, 'recovery answers');
-    if (outcome === 'failed') return showQuestions(ctx, state, lang, true);
+    await services.audit.record(
+      {
+        type: outcome === 'verified' ? 'recovery.answered' : `recovery.${outcome}`,
+        outcome: outcome === 'verified' ? 'success' : 'failure',
+        userId: state.userId,
+        clientId: state.clientId,
+      },
+      ctx,
+    );
+    if (outcome !== 'verified') return showQuestions(ctx, state, lang, true);
     ctx.status = 303;
     ctx.redirect(`/recovery/${state.id}/password`);
   });
@@ -291,9 +302,14 @@ export function recoveryRouter(services: Services): Router {
       const problems = result.problems.map((p) => ({ field: 'new_password', ...p }));
       return showPassword(ctx, state, lang, translateProblems(t, 'password.errors', problems));
     }
-    logger.info(
-      { event: `recovery.${result.outcome}`, recovery: state.id, sub: state.userId },
-      'recovery password',
+    await services.audit.record(
+      {
+        type: result.outcome === 'done' ? 'recovery.succeeded' : 'recovery.link_reused',
+        outcome: result.outcome === 'done' ? 'success' : 'failure',
+        userId: state.userId,
+        clientId: state.clientId,
+      },
+      ctx,
     );
     await showEnd(ctx, lang, result.outcome, state);
   });

@@ -31,18 +31,23 @@ export const consentStep: InteractionStep = {
   },
 
   async submit(request) {
-    if (request.form.decision !== 'allow') {
-      await request.finish(
-        { error: 'access_denied', error_description: 'End-User denied the consent' },
-        false,
-      );
-      return;
-    }
-
-    const { provider } = request.services;
+    const { provider, audit } = request.services;
     const { details } = request;
     const accountId = details.session?.accountId;
     const clientId = details.params.client_id as string;
+
+    if (request.form.decision !== 'allow') {
+      await audit.record(
+        { type: 'consent.denied', outcome: 'info', userId: accountId, clientId },
+        request.ctx,
+      );
+      await request.finish({
+        error: 'access_denied',
+        error_description: 'End-User denied the consent',
+      });
+      return;
+    }
+
     const grant = details.grantId
       ? ((await provider.Grant.find(details.grantId)) ??
         new provider.Grant({ accountId, clientId }))
@@ -56,9 +61,9 @@ export const consentStep: InteractionStep = {
     }
 
     const grantId = await grant.save();
-    request.services.logger.info(
-      { event: 'consent.given', sub: accountId, client: clientId },
-      'consent given',
+    await audit.record(
+      { type: 'consent.given', outcome: 'success', userId: accountId, clientId },
+      request.ctx,
     );
     await request.finish({ consent: { grantId } });
   },

@@ -58,17 +58,32 @@ export const loginStep: InteractionStep = {
       username,
       password.slice(0, MAX_PASSWORD + 1),
     );
+    const { audit, accounts } = request.services;
+    const clientId = String(request.details.params.client_id);
     if (!result.user) {
-      const { logger } = request.services;
-      logger.info({ event: 'login.failed', interaction: request.details.uid }, 'sign-in failed');
-      if (result.lockedNow)
-        logger.warn({ event: 'login.locked', interaction: request.details.uid }, 'sign-in locked');
+      // The failure is recorded against the account when the name exists, so
+      // operators see who is being guessed at; the page says the same either way.
+      const known = await accounts.findByUsername(username);
+      const userId = known?.id ?? null;
+      await audit.record(
+        { type: 'login.failed', outcome: 'failure', userId, clientId },
+        request.ctx,
+      );
+      if (result.lockedNow) {
+        await audit.record(
+          { type: 'login.locked', outcome: 'failure', userId, clientId },
+          request.ctx,
+        );
+      }
       showForm(request, username, [{ field: 'password', message: t('login.invalid') }], 400);
       return;
     }
     const user = result.user;
 
-    request.services.logger.info({ event: 'login.succeeded', sub: user.id }, 'signed in');
+    await audit.record(
+      { type: 'login.succeeded', outcome: 'success', userId: user.id, clientId },
+      request.ctx,
+    );
     await request.finish({ login: { accountId: user.id, amr: ['pwd'] } });
   },
 };

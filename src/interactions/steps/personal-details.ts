@@ -106,7 +106,10 @@ export const personalDetailsStep: InteractionStep = {
       showForm(request, values, errors, 400);
       return;
     }
-    services.logger.info({ event: 'registration.details', sub: user.id }, 'registration step 2');
+    await services.audit.record(
+      { type: 'registration.details', outcome: 'success', userId: user.id },
+      request.ctx,
+    );
     await request.finish({ personal_details: { completed: true } });
   },
 };

@@ -121,9 +121,14 @@ export const securityStep: InteractionStep = {
       ...(pending.password ? { password } : {}),
       ...(pending.questions ? { questions: chosen } : {}),
     });
-    services.logger.info(
-      { event: 'registration.security', sub: user.id, outcome },
-      'registration step 1',
+    await services.audit.record(
+      {
+        type: 'registration.security',
+        outcome: outcome === 'saved' ? 'success' : 'info',
+        userId: user.id,
+        detail: { password: pending.password, questions: pending.questions, outcome },
+      },
+      request.ctx,
     );
     await request.finish({ security: { completed: true } });
   },
