@@ -1,25 +1,11 @@
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import type { Page } from 'playwright-core';
 
-import { startDemoRelyingParty } from '../src/demo/relying-party.js';
-import { launchBrowser } from './helpers/browser.js';
+import { launchBrowser, startDemoProduct } from './helpers/browser.js';
 import { TestProvider } from './helpers/server.js';
 
 const TEMPORARY = 'Midlertidig-kode-9876';
 const NEW_PASSWORD = 'Blåbærgrød med fløde 42';
-
-async function demoProduct(t: ExecutionContext, provider: TestProvider) {
-  const secret = 'demo-secret-for-this-test-only-0123456789';
-  const { server, url } = await startDemoRelyingParty({
-    issuer: provider.issuer,
-    clientId: 'demo',
-    clientSecret: secret,
-    port: 0,
-  });
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  await provider.addClient({ id: 'demo', secret, redirectUris: [`${url}/callback`] });
-  return url;
-}
 
 const labels = {
   da: {
@@ -93,7 +79,7 @@ async function registerThroughBrowser(page: Page, l: (typeof labels)['da'], cata
 for (const lang of ['da', 'en'] as const) {
   test(`a new user completes the first sign-in in chromium (${lang})`, async (t) => {
     const provider = await TestProvider.start(t);
-    const product = await demoProduct(t, provider);
+    const product = await startDemoProduct(t, provider);
     await provider.addNewUser('anna.berg', TEMPORARY);
     const page = await (await launchBrowser(t)).newPage();
 

@@ -1,21 +1,12 @@
 import test from 'ava';
 
-import { startDemoRelyingParty } from '../src/demo/relying-party.js';
-import { launchBrowser } from './helpers/browser.js';
+import { launchBrowser, startDemoProduct } from './helpers/browser.js';
 import { ANSWERS } from './helpers/recovery.js';
 import { TestProvider } from './helpers/server.js';
 
 test('a user recovers access in chromium with the Danish labels and signs in to the product', async (t) => {
   const provider = await TestProvider.start(t);
-  const secret = 'demo-secret-for-this-test-only-0123456789';
-  const { server, url: product } = await startDemoRelyingParty({
-    issuer: provider.issuer,
-    clientId: 'demo',
-    clientSecret: secret,
-    port: 0,
-  });
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  await provider.addClient({ id: 'demo', secret, redirectUris: [`${product}/callback`] });
+  const product = await startDemoProduct(t, provider);
   const user = await provider.addUser('anna', 'Gammel men god kode 11', ANSWERS);
   const page = await (await launchBrowser(t)).newPage();
 

@@ -1,33 +1,13 @@
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 
-import { startDemoRelyingParty } from '../src/demo/relying-party.js';
-import { launchBrowser } from './helpers/browser.js';
+import { launchBrowser, startDemoProduct } from './helpers/browser.js';
 import { TestProvider } from './helpers/server.js';
 
 const PASSWORD = 'correct horse battery staple';
 
-async function demoProduct(t: ExecutionContext, provider: TestProvider) {
-  const secret = 'demo-secret-for-this-test-only-0123456789';
-  const { server, url } = await startDemoRelyingParty({
-    issuer: provider.issuer,
-    clientId: 'demo',
-    clientSecret: secret,
-    port: 0,
-  });
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  await provider.addClient({
-    id: 'demo',
-    secret,
-    name: 'Demo',
-    redirectUris: [`${url}/callback`],
-    postLogoutRedirectUris: [`${url}/`],
-  });
-  return url;
-}
-
 test('a person signs in to the demo product in Danish, finding the fields by their labels', async (t) => {
   const provider = await TestProvider.start(t);
-  const product = await demoProduct(t, provider);
+  const product = await startDemoProduct(t, provider);
   const user = await provider.addUser('anna', PASSWORD);
   const page = await (await launchBrowser(t)).newPage({ locale: 'da-DK' });
 
@@ -52,7 +32,7 @@ test('a person signs in to the demo product in Danish, finding the fields by the
 
 test('a wrong password shows the message beside the password field in English, keeping the username', async (t) => {
   const provider = await TestProvider.start(t);
-  const product = await demoProduct(t, provider);
+  const product = await startDemoProduct(t, provider);
   await provider.addUser('anna', PASSWORD);
   const page = await (await launchBrowser(t)).newPage({ locale: 'en-GB' });
 

@@ -1,3 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import test from 'ava';
 import * as oidc from 'openid-client';
 
@@ -76,4 +81,46 @@ test('instances starting together on an empty database share one set of keys', a
   };
   t.is((await kids(a)).length, 2);
   t.deepEqual(await kids(a), await kids(b));
+});
+
+test('signing keys and cookie keys can come from configuration instead of the database', async (t) => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = {
+    ...(privateKey.export({ format: 'jwk' }) as object),
+    kid: 'configured-rsa',
+    alg: 'RS256',
+    use: 'sig',
+  };
+  const file = join(mkdtempSync(join(tmpdir(), 'idp-keys-')), 'jwks.json');
+  writeFileSync(file, JSON.stringify({ keys: [jwk] }));
+
+  const provider = await TestProvider.start(t, {
+    SIGNING_KEYS_FILE: file,
+    COOKIE_KEYS: 'k'.repeat(40),
+  });
+  const rp = await TestRelyingParty.register(provider);
+  await provider.addUser('anna', 'correct horse battery staple');
+  const tokens = await rp.signIn(
+    new BrowserAgent(provider.issuer),
+    'anna',
+    'correct horse battery staple',
+  );
+
+  t.is(kidOf(tokens.id_token as string), 'configured-rsa');
+  const jwks = (await (await fetch(`${provider.issuer}/jwks`)).json()) as {
+    keys: { kid: string }[];
+  };
+  t.deepEqual(
+    jwks.keys.map((k) => k.kid),
+    ['configured-rsa'],
+  );
+  const stored = await provider.services.db.query('SELECT COUNT(*) AS n FROM signing_keys');
+  t.is(Number(stored[0].n), 0);
+});
+
+test('a signing key file without a private RS256 key stops start-up', async (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'idp-keys-')), 'jwks.json');
+  writeFileSync(file, JSON.stringify({ keys: [] }));
+  const error = await t.throwsAsync(TestProvider.start(t, { SIGNING_KEYS_FILE: file }));
+  t.regex(error?.message ?? '', /keys\.signingKeysFile/);
 });

@@ -1,6 +1,9 @@
 import type { ExecutionContext } from 'ava';
 import { type Browser, chromium } from 'playwright-core';
 
+import { startDemoRelyingParty } from '../../src/demo/relying-party.js';
+import type { TestProvider } from './server.js';
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
@@ -23,4 +26,27 @@ export async function launchBrowser(t: ExecutionContext): Promise<Browser> {
   });
   t.teardown(() => browser.close());
   return browser;
+}
+
+/** The demo product on a free port, registered with the provider; returns its URL. */
+export async function startDemoProduct(
+  t: ExecutionContext,
+  provider: TestProvider,
+): Promise<string> {
+  const secret = 'demo-secret-for-this-test-only-0123456789';
+  const { server, url } = await startDemoRelyingParty({
+    issuer: provider.issuer,
+    clientId: 'demo',
+    clientSecret: secret,
+    port: 0,
+  });
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  await provider.addClient({
+    id: 'demo',
+    secret,
+    name: 'Demo',
+    redirectUris: [`${url}/callback`],
+    postLogoutRedirectUris: [`${url}/`],
+  });
+  return url;
 }

@@ -65,7 +65,12 @@ export class TestProvider {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     });
     const provider = new TestProvider(config, database);
-    await provider.#listen();
+    try {
+      await provider.#listen();
+    } catch (error) {
+      await database.drop();
+      throw error;
+    }
     t.teardown(() => provider.stop().then(() => database.drop()));
     return provider;
   }
