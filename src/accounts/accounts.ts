@@ -14,7 +14,10 @@ const TEMPORARY_ALPHABET = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ234567
 /** Longer passwords are refused (after the same hash work) rather than hashed at length. */
 const MAX_PASSWORD = 1024;
 
-/** Temporary passwords are typed once and replaced at once, but must still resist guessing meanwhile. */
+/**
+ * Temporary passwords are typed once and replaced at once, but must still resist guessing
+ * meanwhile.
+ */
 const MIN_TEMPORARY_LENGTH = 10;
 
 export function generateTemporaryPassword(length = 16): string {

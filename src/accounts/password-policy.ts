@@ -63,7 +63,10 @@ export class PasswordPolicy {
     return rules;
   }
 
-  /** Every rule the password breaks, cheapest checks first; reuse (hash work) only when the rest pass. */
+  /**
+   * Every rule the password breaks, cheapest checks first; reuse (hash work) only when the rest
+   * pass.
+   */
   async check(candidate: PasswordCandidate): Promise<PasswordProblem[]> {
     const c = this.#config;
     const password = candidate.password.normalize('NFC');

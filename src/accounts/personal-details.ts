@@ -35,7 +35,10 @@ const clean = (value: string) => value.normalize('NFC').replace(/\s+/gu, ' ').tr
  */
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 
-/** The form an address is compared in for uniqueness: two profiles may never share it, whatever the case. */
+/**
+ * The form an address is compared in for uniqueness: two profiles may never share it, whatever
+ * the case.
+ */
 export function emailKey(email: string): string {
   return email.normalize('NFC').trim().toLowerCase();
 }

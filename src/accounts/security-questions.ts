@@ -45,7 +45,10 @@ export class SecurityQuestions {
     this.#minLength = minLength;
   }
 
-  /** The rules of the SPEC: three different catalogue questions, answers long enough, all different, and neither the username nor the password. */
+  /**
+   * The rules of the SPEC: three different catalogue questions, answers long enough, all
+   * different, and neither the username nor the password.
+   */
   check(
     chosen: ChosenQuestion[],
     context: { username: string; password?: string | undefined },

@@ -10,7 +10,10 @@ import { clientCommands } from './clients.js';
 import { keyCommands } from './keys.js';
 import { userCommands } from './users.js';
 
-/** Runs `fn` against the provider built from the same configuration as the server, then closes it. */
+/**
+ * Runs `fn` against the provider built from the same configuration as the server, then closes
+ * it.
+ */
 export type WithApp = <T>(fn: (app: App) => Promise<T>) => Promise<T>;
 
 const withApp: WithApp = async (fn) => {

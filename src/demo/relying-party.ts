@@ -33,7 +33,8 @@ interface DemoSession {
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+  const head = `<meta charset="utf-8"><title>${escapeHtml(title)}</title>`;
+  return `<!doctype html><html lang="en"><head>${head}</head>
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
@@ -121,7 +122,8 @@ export async function startDemoRelyingParty(
 
     if (url.pathname === '/') {
       const body = session.claims
-        ? `<p>Signed in.</p><h2>ID token claims</h2><pre id="claims">${escapeHtml(JSON.stringify(session.claims, null, 2))}</pre>
+        ? `<p>Signed in.</p><h2>ID token claims</h2>
+<pre id="claims">${escapeHtml(JSON.stringify(session.claims, null, 2))}</pre>
 <h2>Userinfo</h2><pre id="userinfo">${escapeHtml(JSON.stringify(session.userinfo, null, 2))}</pre>
 <p><a href="/logout">Log out</a></p>`
         : '<p>Not signed in.</p><p><a href="/login">Log in</a></p>';

@@ -39,7 +39,16 @@ export async function seedDemo(services: Services, say: (line: string) => void):
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ issuer: services.config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: secret, port: DEMO_PORT }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        issuer: services.config.issuer,
+        clientId: DEMO_CLIENT_ID,
+        clientSecret: secret,
+        port: DEMO_PORT,
+      },
+      null,
+      2,
+    )}\n`,
     { mode: 0o600 },
   );
 

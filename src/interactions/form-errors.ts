@@ -9,7 +9,10 @@ export interface Problem {
   values?: Record<string, number>;
 }
 
-/** Translates problems into the messages a form shows beside each field and in its error summary. */
+/**
+ * Translates problems into the messages a form shows beside each field and in its error
+ * summary.
+ */
 export function translateProblems(
   t: TFunction,
   namespace: string,

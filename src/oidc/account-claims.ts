@@ -29,7 +29,10 @@ export function claimsOf(user: User): AccountClaims {
   };
 }
 
-/** oidc-provider's `findAccount`: a disabled or deleted user has no account, so their tokens stop working. */
+/**
+ * oidc-provider's `findAccount`: a disabled or deleted user has no account, so their tokens
+ * stop working.
+ */
 export function accountFinder(accounts: Accounts) {
   return async (_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> => {
     const user = await accounts.findById(sub);

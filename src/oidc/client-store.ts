@@ -105,7 +105,10 @@ export class ClientStore {
     await this.#adapter.destroy(id);
   }
 
-  /** Replaces a confidential client's secret and returns the new one; the old one stops working at once. */
+  /**
+   * Replaces a confidential client's secret and returns the new one; the old one stops working
+   * at once.
+   */
   async rotateSecret(id: string): Promise<string> {
     const client = await this.get(id);
     if (client.token_endpoint_auth_method === 'none') {

@@ -11,7 +11,10 @@ import { AppError } from '../errors.js';
 
 const generate = promisify(generateKeyPair);
 
-/** RS256 because OpenID Connect requires it; ES256 for clients that prefer smaller, faster tokens. */
+/**
+ * RS256 because OpenID Connect requires it; ES256 for clients that prefer smaller, faster
+ * tokens.
+ */
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
 type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 

@@ -14,7 +14,10 @@ import { endAccountAccess } from '../oidc/adapter.js';
 import type { AttemptCounters } from '../security/attempt-counters.js';
 import { loginCounterKey } from '../security/sign-in-guard.js';
 
-/** 'locked': wrong, and this attempt used the last one allowed. The user sees the same as 'failed'. */
+/**
+ * 'locked': wrong, and this attempt used the last one allowed. The user sees the same as
+ * 'failed'.
+ */
 export type AnswerOutcome = 'verified' | 'failed' | 'locked';
 export type PasswordOutcome =
   | { outcome: 'done' }
@@ -78,7 +81,10 @@ export class Recovery {
     return state;
   }
 
-  /** The live state with this id for this browser, or undefined (unknown, expired, other browser). */
+  /**
+   * The live state with this id for this browser, or undefined (unknown, expired, other
+   * browser).
+   */
   async find(id: string, browserId: string | undefined): Promise<RecoveryState | undefined> {
     if (!browserId || id.length > 64) return undefined;
     const state = await this.#d.db.getRepository(RecoveryState).findOneBy({ id });

@@ -49,7 +49,10 @@ export function recoveryRouter(services: Services): Router {
     ctx.body = renderer.render(view, { lang, path: ctx.url }, data);
   };
 
-  /** Where "back to the login page" leads: the sign-in the flow began from while it lasts, else the product, else home. */
+  /**
+   * Where "back to the login page" leads: the sign-in the flow began from while it lasts, else
+   * the product, else home.
+   */
   const loginLink = async (
     interactionUid: string | null | undefined,
     clientId: string | null | undefined,

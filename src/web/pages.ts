@@ -14,7 +14,10 @@ interface ClientLike {
   redirectUris?: readonly string[] | undefined;
 }
 
-/** Where "back to the product" leads: its registered home page, else the origin of its first redirect URI. */
+/**
+ * Where "back to the product" leads: its registered home page, else the origin of its first
+ * redirect URI.
+ */
 export function productLink(
   client: ClientLike | undefined,
 ): { url: string; name: string } | undefined {
@@ -88,7 +91,10 @@ export function renderErrorPage(
   );
 }
 
-/** The pages oidc-provider renders itself (its errors and the sign-out pages), in our look and language. */
+/**
+ * The pages oidc-provider renders itself (its errors and the sign-out pages), in our look and
+ * language.
+ */
 export function providerPages(config: Config, renderer: Renderer): ProviderPages {
   const languageOf = (ctx: KoaContextWithOIDC) => {
     let uiLocales: string | undefined;

@@ -64,7 +64,10 @@ export class BrowserAgent {
     return response;
   }
 
-  /** GET or POST, then follow the provider's redirects. Ends on a page, or on a redirect that leaves the provider. */
+  /**
+   * GET or POST, then follow the provider's redirects. Ends on a page, or on a redirect that
+   * leaves the provider.
+   */
   async navigate(
     url: string,
     init: { method?: string; form?: Record<string, string> } = {},
@@ -95,7 +98,10 @@ export class BrowserAgent {
     return expectPage(await this.navigate(url));
   }
 
-  /** Fills a page's form (the first one with a password or text field, unless a selector says otherwise) and submits it. */
+  /**
+   * Fills a page's form (the first one with a password or text field, unless a selector says
+   * otherwise) and submits it.
+   */
   async submit(
     page: Page,
     values: Record<string, string>,

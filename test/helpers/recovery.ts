@@ -2,7 +2,10 @@ import { type BrowserAgent, expectPage, type Page } from './browser-agent.js';
 
 export const ANSWERS = ['Rasmus Hansen', 'Lindeskolen', 'Volvo'];
 
-/** From a login page: follow "forgot your password?", give the username; returns the questions page. */
+/**
+ * From a login page: follow "forgot your password?", give the username; returns the questions
+ * page.
+ */
 export async function startRecovery(
   agent: BrowserAgent,
   login: Page,

@@ -66,7 +66,10 @@ export class TestRelyingParty {
     });
   }
 
-  /** The whole sign-in as a browser does it: authorization request, login form, back to the product, code exchange. */
+  /**
+   * The whole sign-in as a browser does it: authorization request, login form, back to the
+   * product, code exchange.
+   */
   async signIn(
     agent: BrowserAgent,
     username: string,

@@ -26,7 +26,10 @@ export class RecoveryState {
   @Column({ type: 'varchar', length: 16 })
   stage!: RecoveryStage;
 
-  /** Keyed hash of the browser's recovery cookie: the state only works in the browser that began it. */
+  /**
+   * Keyed hash of the browser's recovery cookie: the state only works in the browser that began
+   * it.
+   */
   @Column({ type: 'varchar', length: 64 })
   browser!: string;
 
