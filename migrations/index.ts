@@ -4,6 +4,7 @@ import { Recovery1796328000000 } from './1796328000000-recovery.js';
 import { LoginLockout1796335200000 } from './1796335200000-login-lockout.js';
 import { BinaryKeysOnMysql1796342400000 } from './1796342400000-binary-keys-on-mysql.js';
 import { AuditEvents1796346000000 } from './1796346000000-audit-events.js';
+import { RateWindows1796349600000 } from './1796349600000-rate-windows.js';
 
 /**
  * Every migration, oldest first. A new migration is added here and nowhere
@@ -18,4 +19,5 @@ export const migrations = [
   LoginLockout1796335200000,
   BinaryKeysOnMysql1796342400000,
   AuditEvents1796346000000,
+  RateWindows1796349600000,
 ];

@@ -20,11 +20,12 @@ import { createProvider } from './oidc/provider.js';
 import { Recovery } from './recovery/recovery.js';
 import { recoveryRouter } from './recovery/router.js';
 import { AttemptCounters } from './security/attempt-counters.js';
+import { RateLimiter, rateLimits } from './security/rate-limit.js';
 import { SignInGuard } from './security/sign-in-guard.js';
 import type { Services } from './services.js';
 import { CsrfTokens } from './web/csrf.js';
 import { errorHandler } from './web/error-handler.js';
-import { providerPages } from './web/pages.js';
+import { providerPages, renderErrorPage } from './web/pages.js';
 import { Renderer } from './web/render.js';
 import { securityHeaders } from './web/security-headers.js';
 import { siteRouter } from './web/site-routes.js';
@@ -115,6 +116,7 @@ export async function createApp(
       registration,
       recovery,
       signIn,
+      rateLimiter: new RateLimiter(db, config.rateLimit.windowSeconds),
       renderer,
       csrf: new CsrfTokens(csrfKey),
       provider,
@@ -122,6 +124,11 @@ export async function createApp(
 
     provider.use(errorHandler(services));
     provider.use(securityHeaders(config));
+    provider.use(
+      rateLimits(services.rateLimiter, config.rateLimit, (ctx) =>
+        renderErrorPage(ctx, services, 429),
+      ),
+    );
     provider.use(staticFiles());
     provider.use(siteRouter(services).routes());
     provider.use(interactionRouter(services).routes());
@@ -145,13 +152,19 @@ export async function createApp(
   }
 }
 
-function schedulePurge({ config, db, logger, recovery }: Services): NodeJS.Timeout | undefined {
+function schedulePurge({
+  config,
+  db,
+  logger,
+  recovery,
+  rateLimiter,
+}: Services): NodeJS.Timeout | undefined {
   const seconds = config.database.purgeIntervalSeconds;
   if (seconds === 0) return undefined;
   const timer = setInterval(() => {
-    Promise.all([purgeExpired(db), recovery.purgeExpired()])
-      .then(([tokens, recoveries]) =>
-        logger.debug({ event: 'purge', tokens, recoveries }, 'expired state purged'),
+    Promise.all([purgeExpired(db), recovery.purgeExpired(), rateLimiter.purge()])
+      .then(([tokens, recoveries, windows]) =>
+        logger.debug({ event: 'purge', tokens, recoveries, windows }, 'expired state purged'),
       )
       .catch((error: unknown) => logger.warn({ err: error }, 'purging expired state failed'));
   }, seconds * 1000);

@@ -24,6 +24,14 @@ async function main(): Promise<void> {
       'the issuer is plain http: acceptable on a developer machine only',
     );
   }
+  const issuer = new URL(config.issuer);
+  const issuerPort = Number(issuer.port || (issuer.protocol === 'https:' ? 443 : 80));
+  if (!config.trustProxy && issuerPort !== config.port) {
+    logger.warn(
+      { issuer: config.issuer, port: config.port },
+      'the issuer names another port than the server listens on: set ISSUER together with PORT',
+    );
+  }
 
   const app = await createApp(config, logger);
   const server: Server = app.provider.listen(config.port);

@@ -10,6 +10,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
 import type { Recovery } from './recovery/recovery.js';
+import type { RateLimiter } from './security/rate-limit.js';
 import type { SignInGuard } from './security/sign-in-guard.js';
 import type { CsrfTokens } from './web/csrf.js';
 import type { Renderer } from './web/render.js';
@@ -27,6 +28,7 @@ export interface Services {
   registration: Registration;
   recovery: Recovery;
   signIn: SignInGuard;
+  rateLimiter: RateLimiter;
   renderer: Renderer;
   csrf: CsrfTokens;
   provider: Provider;

@@ -62,6 +62,12 @@ export const configSchema = z.strictObject({
     lockSeconds: seconds,
     maxLockSeconds: seconds,
   }),
+  rateLimit: z.strictObject({
+    windowSeconds: z.number().int().min(1).max(3600),
+    signIn: z.number().int().min(0),
+    recovery: z.number().int().min(0),
+    token: z.number().int().min(0),
+  }),
   recovery: z.strictObject({
     stateTtlSeconds: z.number().int().min(60).max(86400),
     maxFailures: z.number().int().min(1).max(20),

@@ -10,6 +10,7 @@ import { AttemptCounter } from './entities/attempt-counter.js';
 import { AuditEvent } from './entities/audit-event.js';
 import { OidcPayload } from './entities/oidc-payload.js';
 import { PasswordHistory } from './entities/password-history.js';
+import { RateWindow } from './entities/rate-window.js';
 import { RecoveryState } from './entities/recovery-state.js';
 import { Secret } from './entities/secret.js';
 import { SecurityAnswer } from './entities/security-answer.js';
@@ -26,6 +27,7 @@ export const entities = [
   RecoveryState,
   AttemptCounter,
   AuditEvent,
+  RateWindow,
 ];
 
 export type DatabaseKind = 'mysql' | 'sqlite';

@@ -74,19 +74,22 @@ export function renderErrorPage(
 ): void {
   const lang = pageLanguage(ctx, services.config);
   const t = services.renderer.translator(lang);
-  const notFound = status === 404;
-  const heading = notFound ? t('error.notFoundTitle') : t('error.title');
+  const [heading, message] =
+    status === 404
+      ? [t('error.notFoundTitle'), t('error.notFound')]
+      : status === 429
+        ? [
+            t('error.tooManyTitle'),
+            t('error.tooMany', { seconds: Number(ctx.response.get('Retry-After')) }),
+          ]
+        : [t('error.title'), t('error.generic')];
   html(
     ctx,
     status,
     services.renderer.render(
       'error',
       { lang, path: ctx.url },
-      {
-        title: heading,
-        heading,
-        message: notFound ? t('error.notFound') : t('error.generic'),
-      },
+      { title: heading, heading, message },
     ),
   );
 }
