@@ -29,7 +29,7 @@ const labels = {
   en: {
     username: 'Username',
     password: 'Password',
-    login: 'Login',
+    login: 'Sign in',
     rules: 'Show the password guidelines',
     newPassword: 'Enter new password',
     repeat: 'Repeat new password',

@@ -39,7 +39,7 @@ test('a wrong password shows the message beside the password field in English, k
   await page.goto(`${product}/login?ui_locales=en`);
   await page.getByLabel('Username').fill('anna');
   await page.getByLabel('Password').fill('wrong password');
-  await page.getByRole('button', { name: 'Login' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).click();
 
   const password = page.getByLabel('Password');
   t.is(await page.getByLabel('Username').inputValue(), 'anna');

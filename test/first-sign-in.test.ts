@@ -206,6 +206,10 @@ for (const [name, values, field, message] of questionCases) {
     const page = expectPage(await submitSecurity(agent, step1, values));
     t.is(page.status, 400);
     t.is(errorFor(page, field), message);
+    const n = field.split('_')[1];
+    const label = field.startsWith('question') ? `Sikkerhedsspørgsmål ${n}` : `Svar ${n}`;
+    const summary = page.document.querySelectorAll('.error-summary a').map((a) => a.text.trim());
+    t.true(summary.includes(`${label}: ${message}`), summary.join(' | '));
     // Nothing of the step was written: still a temporary password, no questions.
     t.true((await provider.services.accounts.findById(user.id))?.mustChangePassword);
     t.is(await provider.services.questions.count(user.id), 0);
@@ -351,7 +355,8 @@ test('a reset to a temporary password asks for a new password only; questions an
   const step1 = expectPage(
     await agent.submit(login, { username: 'anna.berg', password: TEMPORARY }),
   );
-  t.is(heading(step1), 'Trin 1 – Sikkerhed');
+  t.is(heading(step1), 'Skift din adgangskode');
+  t.is(step1.document.querySelector('nav.progress'), null);
   t.truthy(fieldByLabel(step1, 'Indtast ny adgangskode'));
   t.is(fieldByLabel(step1, 'Sikkerhedsspørgsmål 1'), undefined);
 

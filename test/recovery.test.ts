@@ -9,7 +9,8 @@ import { TestProvider } from './helpers/server.js';
 const OLD_PASSWORD = 'Gammel men god kode 11';
 const NEW_PASSWORD = 'Blåbærgrød med fløde 42';
 const heading = (page: Page) => page.document.querySelector('h1')?.text.trim();
-const FAILED = 'Svarene kunne ikke bekræftes. Prøv igen, eller kontakt vores kundecenter.';
+const FAILED =
+  'Vi kunne ikke bekræfte dine svar. Tjek dem, og prøv igen. Efter flere forkerte forsøg skal du vente 60 minutter eller kontakte vores kundecenter.';
 
 async function setUp(t: ExecutionContext, lang = 'da') {
   const provider = await TestProvider.start(t);
@@ -351,4 +352,24 @@ test("an accented or differently written username never reaches the user's quest
     const result = expectPage(await agent.submit(questions, answerForm(ANSWERS)));
     t.is(result.status, 400, variant);
   }
+});
+
+test('a blank answer asks for all three and costs no attempt', async (t) => {
+  const { provider, agent, login } = await setUp(t);
+  const questions = await startRecovery(agent, login, 'anna');
+  for (let i = 0; i < 5; i++) {
+    const page = expectPage(
+      await agent.submit(questions, answerForm(['', ANSWERS[1] as string, ' '])),
+    );
+    t.is(page.status, 400);
+    t.deepEqual(
+      page.document.querySelectorAll('.error-summary li').map((li) => li.text.trim()),
+      ['Besvar alle tre spørgsmål.'],
+    );
+  }
+  t.is((await provider.services.recovery.lockState('anna')).lockedUntil, null);
+  t.is(
+    heading(expectPage(await agent.submit(questions, answerForm(ANSWERS)))),
+    'Vælg en ny adgangskode',
+  );
 });

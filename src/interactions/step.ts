@@ -9,6 +9,8 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 export interface FieldError {
   field?: string;
   message: string;
+  /** The line in the error summary, when the message alone does not say which field it is about. */
+  summary?: string;
 }
 
 export interface StepRequest {

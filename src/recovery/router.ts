@@ -182,7 +182,7 @@ export function recoveryRouter(services: Services): Router {
     ctx: Context,
     state: RecoveryState,
     lang: string,
-    failed: boolean,
+    problem?: 'failed' | 'incomplete',
   ) => {
     const t = renderer.translator(lang);
     const ids = await recovery.questionIds(state);
@@ -199,9 +199,17 @@ export function recoveryRouter(services: Services): Router {
           text: t(`questions.catalogue.${id}`),
         })),
         back: await loginLink(state.interactionUid, state.clientId),
-        errors: failed ? [{ message: t('recovery.questions.failed') }] : [],
+        errors: problem
+          ? [
+              {
+                message: t(`recovery.questions.${problem}`, {
+                  minutes: Math.round(config.recovery.lockSeconds / 60),
+                }),
+              },
+            ]
+          : [],
       },
-      failed ? 400 : 200,
+      problem ? 400 : 200,
     );
   };
 
@@ -211,7 +219,7 @@ export function recoveryRouter(services: Services): Router {
     const { state, lang } = found;
     if (state.stage === 'verified') return ctx.redirect(`/recovery/${state.id}/password`);
     if (state.stage === 'done') return showEnd(ctx, lang, 'used', state);
-    await showQuestions(ctx, state, lang, false);
+    await showQuestions(ctx, state, lang);
   });
 
   router.post('/:id', formBody, async (ctx) => {
@@ -223,6 +231,9 @@ export function recoveryRouter(services: Services): Router {
       return showEnd(ctx, lang, 'used', state);
     }
     const answers = [1, 2, 3].map((n) => (form[`answer_${n}`] ?? '').slice(0, 200));
+    // A blank answer is a slip, not a guess: it costs no attempt.
+    if (answers.some((answer) => !answer.trim()))
+      return showQuestions(ctx, state, lang, 'incomplete');
     const outcome = await recovery.answer(state, answers, ctx.ip);
     await services.audit.record(
       {
@@ -233,7 +244,7 @@ export function recoveryRouter(services: Services): Router {
       },
       ctx,
     );
-    if (outcome !== 'verified') return showQuestions(ctx, state, lang, true);
+    if (outcome !== 'verified') return showQuestions(ctx, state, lang, 'failed');
     ctx.status = 303;
     ctx.redirect(`/recovery/${state.id}/password`);
   });

@@ -28,11 +28,15 @@ function showForm(
   const t = request.services.renderer.translator(request.lang);
   const catalogue = request.services.questions.catalogue;
   const view = errorView(errors);
+  // An operator's password reset is not a registration: no steps to show.
+  const resetOnly = !pending.questions && !pending.details;
+  const heading = resetOnly ? t('security.changeHeading') : t('security.heading');
   request.render(
     'security',
     {
-      title: t('security.title'),
-      progress: registrationProgress(t, 1),
+      title: heading,
+      heading,
+      progress: resetOnly ? undefined : registrationProgress(t, 1),
       askPassword: pending.password,
       askQuestions: pending.questions,
       rules: request.services.passwords.policy
@@ -105,7 +109,12 @@ export const securityStep: InteractionStep = {
     if (problems.length > 0 || questionProblems.length > 0) {
       const errors = [
         ...translateProblems(t, 'password.errors', problems),
-        ...translateProblems(t, 'questions.errors', questionProblems),
+        ...translateProblems(t, 'questions.errors', questionProblems).map((error) => {
+          // Three questions share the same messages: the summary says which one.
+          const [kind, n] = (error.field ?? '').split('_');
+          const label = t(kind === 'question' ? 'security.question' : 'security.answer', { n });
+          return { ...error, summary: `${label}: ${error.message}` };
+        }),
       ];
       showForm(
         request,
