@@ -13,10 +13,6 @@ export interface PendingSteps {
   details: boolean;
 }
 
-export function hasPendingSteps(pending: PendingSteps): boolean {
-  return pending.password || pending.questions || pending.details;
-}
-
 export type SaveOutcome = 'saved' | 'already-done' | 'email-taken';
 
 /**

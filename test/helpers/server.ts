@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,6 @@ export class TestProvider {
     settings?: Record<string, unknown>,
   ): Promise<TestProvider> {
     const database = await createTestDatabase();
-    const port = await freePort();
     let configFile: string | undefined;
     if (settings) {
       const dir = mkdtempSync(join(tmpdir(), 'idp-settings-'));
@@ -55,24 +54,33 @@ export class TestProvider {
       writeFileSync(configFile, JSON.stringify(settings));
       t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     }
-    const config = loadConfig({
-      ...env,
-      ...(configFile ? { CONFIG_FILE: configFile } : {}),
-      NODE_ENV: 'test',
-      ISSUER: `http://localhost:${port}`,
-      PORT: String(port),
-      DATABASE_URL: database.url,
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    });
-    const provider = new TestProvider(config, database);
-    try {
-      await provider.#listen();
-    } catch (error) {
-      await database.drop();
-      throw error;
+    // The issuer names the port, so a port is chosen before the server
+    // starts; another test process may take it meanwhile, and then the
+    // next free port is tried.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const config = loadConfig({
+        ...env,
+        ...(configFile ? { CONFIG_FILE: configFile } : {}),
+        NODE_ENV: 'test',
+        ISSUER: `http://localhost:${port}`,
+        PORT: String(port),
+        DATABASE_URL: database.url,
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      });
+      const provider = new TestProvider(config, database);
+      try {
+        await provider.#listen();
+        t.teardown(() => provider.stop().then(() => database.drop()));
+        return provider;
+      } catch (error) {
+        const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!taken || attempt === 5) {
+          await database.drop();
+          throw error;
+        }
+      }
     }
-    t.teardown(() => provider.stop().then(() => database.drop()));
-    return provider;
   }
 
   get issuer(): string {
@@ -137,9 +145,16 @@ export class TestProvider {
 
   async #listen(): Promise<void> {
     this.app = await createApp(this.config, createLogger(this.config.log.level));
-    const port = this.config.port;
-    await new Promise<void>((resolve) => {
-      this.server = this.app.provider.listen(port, 'localhost', resolve);
-    });
+    const server = createHttpServer(this.app.provider.callback());
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.config.port, 'localhost', resolve);
+      });
+    } catch (error) {
+      await this.app.close();
+      throw error;
+    }
+    this.server = server;
   }
 }
