@@ -94,6 +94,14 @@ export function renderErrorPage(
   );
 }
 
+/** Errors caused by the link a product sent the user with, rather than by the provider. */
+const CLIENT_PROBLEMS = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_redirect_uri',
+  'unauthorized_client',
+]);
+
 /**
  * The pages oidc-provider renders itself (its errors and the sign-out pages), in our look and
  * language.
@@ -113,35 +121,25 @@ export function providerPages(config: Config, renderer: Renderer): ProviderPages
     async renderError(ctx, out: ErrorOut, error) {
       const lang = languageOf(ctx);
       const t = renderer.translator(lang);
-      if (error instanceof errors.SessionNotFound) {
-        // A sign-in that expired, finished in another tab, or lost its cookie.
-        ctx.type = 'html';
-        ctx.body = renderer.render(
-          'error',
-          { lang, path: ctx.url },
-          {
-            title: t('error.expiredTitle'),
-            heading: t('error.expiredTitle'),
-            message: t('error.expired'),
-            back: productLink(ctx.oidc.client),
-          },
-        );
-        return;
-      }
-      const clientProblem =
-        out.error === 'invalid_request' ||
-        out.error === 'invalid_client' ||
-        out.error === 'invalid_redirect_uri' ||
-        out.error === 'unauthorized_client';
+      // A sign-in that expired, finished in another tab, or lost its cookie
+      // leads back to the product; a malformed request says so.
+      const expired = error instanceof errors.SessionNotFound;
+      const clientProblem = CLIENT_PROBLEMS.has(out.error);
+      const heading = expired ? t('error.expiredTitle') : t('error.title');
       ctx.type = 'html';
       ctx.body = renderer.render(
         'error',
         { lang, path: ctx.url },
         {
-          title: t('error.title'),
-          heading: t('error.title'),
-          message: clientProblem ? t('error.invalidRequest') : t('error.generic'),
-          code: out.error,
+          title: heading,
+          heading,
+          message: expired
+            ? t('error.expired')
+            : clientProblem
+              ? t('error.invalidRequest')
+              : t('error.generic'),
+          code: expired ? undefined : out.error,
+          back: expired ? productLink(ctx.oidc.client) : undefined,
         },
       );
     },
