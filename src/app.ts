@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { Accounts } from './accounts/accounts.js';
 import { PasswordHasher } from './accounts/password-hash.js';
@@ -136,6 +137,25 @@ export async function createApp(
     provider.on('server_error', (_ctx, error) =>
       logger.error({ err: error }, 'provider server_error'),
     );
+    const protocolError = (event: string) => (_ctx: unknown, error: Error) => {
+      const { error: code, error_description: description } = error as {
+        error?: string;
+        error_description?: string;
+      };
+      logger.info({ event, error: code, description }, 'protocol error');
+    };
+    provider.on('authorization.error', protocolError('authorization.error'));
+    provider.on('grant.error', protocolError('grant.error'));
+    provider.on('end_session.error', protocolError('end_session.error'));
+    provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+      const userId = ctx.oidc.session?.accountId;
+      services.audit
+        .record(
+          { type: 'logout', outcome: 'success', userId, clientId: ctx.oidc.client?.clientId },
+          ctx,
+        )
+        .catch(() => undefined);
+    });
 
     const purge = schedulePurge(services);
     return {
@@ -152,19 +172,22 @@ export async function createApp(
   }
 }
 
-function schedulePurge({
-  config,
-  db,
-  logger,
-  recovery,
-  rateLimiter,
-}: Services): NodeJS.Timeout | undefined {
+function schedulePurge(services: Services): NodeJS.Timeout | undefined {
+  const { config, db, logger, recovery, rateLimiter, audit } = services;
   const seconds = config.database.purgeIntervalSeconds;
   if (seconds === 0) return undefined;
   const timer = setInterval(() => {
-    Promise.all([purgeExpired(db), recovery.purgeExpired(), rateLimiter.purge()])
-      .then(([tokens, recoveries, windows]) =>
-        logger.debug({ event: 'purge', tokens, recoveries, windows }, 'expired state purged'),
+    Promise.all([
+      purgeExpired(db),
+      recovery.purgeExpired(),
+      rateLimiter.purge(),
+      audit.purge(config.audit.retentionDays),
+    ])
+      .then(([tokens, recoveries, windows, events]) =>
+        logger.debug(
+          { event: 'purge', tokens, recoveries, windows, events },
+          'expired state purged',
+        ),
       )
       .catch((error: unknown) => logger.warn({ err: error }, 'purging expired state failed'));
   }, seconds * 1000);

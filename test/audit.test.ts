@@ -109,3 +109,16 @@ test('registration steps and consent are recorded', async (t) => {
     'consent.given',
   ]);
 });
+
+test('events older than the retention are purged, newer ones stay', async (t) => {
+  const provider = await TestProvider.start(t);
+  const { audit, db } = provider.services;
+  await audit.record({ type: 'login.failed', outcome: 'failure' });
+  await audit.record({ type: 'login.failed', outcome: 'failure' });
+  await db.query(
+    'UPDATE audit_events SET occurred_at = ? WHERE id = (SELECT MIN(id) FROM (SELECT id FROM audit_events) AS oldest)',
+    [Date.now() - 400 * 86_400_000],
+  );
+  t.is(await audit.purge(365), 1);
+  t.is((await audit.list({})).length, 1);
+});

@@ -33,6 +33,11 @@ test('RP-initiated logout asks in the user language, ends the session and return
 
   // Refresh tokens bound to the ended session stop working.
   await t.throwsAsync(oidc.refreshTokenGrant(rp.config, tokens.refresh_token as string));
+
+  const events = await provider.services.audit.list({ type: 'logout' });
+  t.is(events.length, 1);
+  t.is(events[0]?.userId, tokens.claims()?.sub);
+  t.is(events[0]?.clientId, 'portal');
 });
 
 test('a post_logout_redirect_uri that is not registered shows the signed-out page instead', async (t) => {

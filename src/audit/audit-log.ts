@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { type DataSource, type FindOptionsWhere, MoreThanOrEqual } from 'typeorm';
+import { type DataSource, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
 
 import { AuditEvent, type AuditOutcome } from '../db/entities/audit-event.js';
 import type { Logger } from '../logger.js';
@@ -53,6 +53,15 @@ export class AuditLog {
     } catch (error) {
       this.#logger.error({ err: error, event: event.type }, 'audit event not stored');
     }
+  }
+
+  /** Deletes events older than the retention; returns how many went. */
+  async purge(retentionDays: number): Promise<number> {
+    const cutoff = Date.now() - retentionDays * 86_400_000;
+    const result = await this.#db
+      .getRepository(AuditEvent)
+      .delete({ occurredAt: LessThan(cutoff) });
+    return result.affected ?? 0;
   }
 
   list(filter: {

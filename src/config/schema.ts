@@ -105,6 +105,9 @@ export const configSchema = z.strictObject({
     supportUrl: z.url(),
     supportPhone: z.string(),
   }),
+  audit: z.strictObject({
+    retentionDays: z.number().int().min(1).max(3650),
+  }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   }),
