@@ -62,12 +62,7 @@ export async function createApp(
     ]);
     const hasher = new PasswordHasher(config.passwordHash);
     const accounts = new Accounts(db, hasher);
-    const passwords = new Passwords(
-      db,
-      hasher,
-      new PasswordPolicy(config.passwordPolicy),
-      config.passwordPolicy.historySize,
-    );
+    const passwords = new Passwords(db, hasher, new PasswordPolicy(config.passwordPolicy));
     const questions = new SecurityQuestions(
       db,
       hasher,

@@ -2,6 +2,7 @@ import test from 'ava';
 
 import { BrowserAgent, expectPage, type Page } from './helpers/browser-agent.js';
 import { ANSWERS, answerForm, startRecovery } from './helpers/recovery.js';
+import { submitSecurity } from './helpers/registration.js';
 import { TestRelyingParty } from './helpers/relying-party.js';
 import { TestProvider } from './helpers/server.js';
 
@@ -96,18 +97,7 @@ test('the registration steps refuse hostile values and store nothing of them', a
     0,
   );
 
-  const step2 = expectPage(
-    await agent.submit(step1, {
-      new_password: 'Blåbærgrød med fløde 42',
-      new_password_repeat: 'Blåbærgrød med fløde 42',
-      question_1: 'best-school-friend',
-      answer_1: 'Rasmus Hansen',
-      question_2: 'first-school',
-      answer_2: 'Lindeskolen',
-      question_3: 'first-car',
-      answer_3: 'Volvo Amazon',
-    }),
-  );
+  const step2 = expectPage(await submitSecurity(agent, step1));
   for (const value of HOSTILE) {
     const label = JSON.stringify(value).slice(0, 40);
     const result = await agent.submit(step2, {

@@ -99,12 +99,7 @@ test('a wrong code_verifier is refused with invalid_grant', async (t) => {
   const rp = await TestRelyingParty.register(provider);
   await provider.addUser('anna', 'correct horse battery staple');
   const agent = new BrowserAgent(provider.issuer);
-
-  const pending = await rp.authorize();
-  const login = await agent.open(pending.url.href);
-  const callback = expectRedirect(
-    await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }),
-  );
+  const { pending, callback } = await rp.obtainCode(agent, 'anna', 'correct horse battery staple');
   const error = await t.throwsAsync(
     rp.exchange(callback, { ...pending, verifier: 'x'.repeat(43) }),
   );

@@ -80,11 +80,7 @@ test('one code redeemed twice at the same instant: exactly one exchange succeeds
   const rp = await TestRelyingParty.register(provider);
   await provider.addUser('anna', PASSWORD);
   const agent = new BrowserAgent(provider.issuer);
-
-  const pending = await rp.authorize();
-  const login = await agent.open(pending.url.href);
-  const result = await agent.submit(login, { username: 'anna', password: PASSWORD });
-  const callback = (result as { leftTo: string }).leftTo;
+  const { pending, callback } = await rp.obtainCode(agent, 'anna', PASSWORD);
 
   const outcomes = await Promise.allSettled([
     rp.exchange(callback, pending),
@@ -102,15 +98,10 @@ test('a code used once more later is refused and the tokens it gave are revoked'
   const rp = await TestRelyingParty.register(provider);
   await provider.addUser('anna', PASSWORD);
   const agent = new BrowserAgent(provider.issuer);
+  const { pending, callback } = await rp.obtainCode(agent, 'anna', PASSWORD);
+  const first = await rp.exchange(callback, pending);
 
-  const pending = await rp.authorize();
-  const login = await agent.open(pending.url.href);
-  const callback = (await agent.submit(login, { username: 'anna', password: PASSWORD })) as {
-    leftTo: string;
-  };
-  const first = await rp.exchange(callback.leftTo, pending);
-
-  await t.throwsAsync(rp.exchange(callback.leftTo, pending));
+  await t.throwsAsync(rp.exchange(callback, pending));
   const info = await oidc.tokenIntrospection(rp.config, first.access_token);
   t.false(info.active);
 });

@@ -50,6 +50,11 @@ export class PasswordPolicy {
     this.#config = config;
   }
 
+  /** How many earlier passwords may not come back. */
+  get historySize(): number {
+    return this.#config.historySize;
+  }
+
   rules(): PasswordRule[] {
     const c = this.#config;
     const rules: PasswordRule[] = [

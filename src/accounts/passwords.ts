@@ -15,13 +15,10 @@ export class Passwords {
   readonly policy: PasswordPolicy;
   readonly #db: DataSource;
   readonly #hasher: PasswordHasher;
-  readonly #historySize: number;
-
-  constructor(db: DataSource, hasher: PasswordHasher, policy: PasswordPolicy, historySize: number) {
+  constructor(db: DataSource, hasher: PasswordHasher, policy: PasswordPolicy) {
     this.#db = db;
     this.#hasher = hasher;
     this.policy = policy;
-    this.#historySize = historySize;
   }
 
   /** The hash to store for a new password; computed before a transaction opens. */
@@ -63,7 +60,7 @@ export class Passwords {
     );
     if (result.affected !== 1) return false;
 
-    if (this.#historySize > 0) {
+    if (this.policy.historySize > 0) {
       await manager.insert(PasswordHistory, {
         userId: user.id,
         passwordHash: user.passwordHash,
@@ -72,7 +69,7 @@ export class Passwords {
       const kept = await manager.find(PasswordHistory, {
         where: { userId: user.id },
         order: { id: 'DESC' },
-        take: this.#historySize,
+        take: this.policy.historySize,
         select: { id: true },
       });
       const oldestKept = kept.at(-1)?.id;
@@ -108,11 +105,11 @@ export class Passwords {
   }
 
   async #isReused(user: User, password: string): Promise<boolean> {
-    const earlier = this.#historySize
+    const earlier = this.policy.historySize
       ? await this.#db.getRepository(PasswordHistory).find({
           where: { userId: user.id },
           order: { id: 'DESC' },
-          take: this.#historySize,
+          take: this.policy.historySize,
         })
       : [];
     const hashes = [user.passwordHash, ...earlier.map((entry) => entry.passwordHash)];

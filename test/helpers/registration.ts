@@ -1,4 +1,8 @@
-import type { BrowserAgent, Page } from './browser-agent.js';
+import type { ExecutionContext } from 'ava';
+
+import { BrowserAgent, expectPage, type Page } from './browser-agent.js';
+import { TestRelyingParty } from './relying-party.js';
+import { TestProvider } from './server.js';
 
 export const NEW_PASSWORD = 'Blåbærgrød med fløde 42';
 
@@ -34,3 +38,23 @@ export async function submitSecurity(
     ...values,
   });
 }
+
+export const TEMPORARY = 'Midlertidig-kode-9876';
+
+/** A provider, a product and a new user who has just signed in with the temporary password: on step 1. */
+export async function atStepOne(t: ExecutionContext, lang = 'da') {
+  const provider = await TestProvider.start(t);
+  const rp = await TestRelyingParty.register(provider);
+  const user = await provider.addNewUser('anna.berg', TEMPORARY);
+  const agent = new BrowserAgent(provider.issuer, lang);
+  const pending = await rp.authorize({ ui_locales: lang });
+  const login = await agent.open(pending.url.href);
+  const step1 = expectPage(
+    await agent.submit(login, { username: 'anna.berg', password: TEMPORARY }),
+  );
+  return { provider, rp, user, agent, pending, step1 };
+}
+
+/** The message shown beside a field. */
+export const errorFor = (page: Page, field: string) =>
+  page.document.querySelector(`#${field}-error`)?.text.trim();

@@ -66,11 +66,8 @@ export class TestRelyingParty {
     });
   }
 
-  /**
-   * The whole sign-in as a browser does it: authorization request, login form, back to the
-   * product, code exchange.
-   */
-  async signIn(
+  /** Authorization request and login form, as a browser does them: the redirect back with the code. */
+  async obtainCode(
     agent: BrowserAgent,
     username: string,
     password: string,
@@ -79,6 +76,17 @@ export class TestRelyingParty {
     const pending = await this.authorize(params);
     const login = expectPage(await agent.navigate(pending.url.href));
     const callback = expectRedirect(await agent.submit(login, { username, password }));
+    return { pending, callback };
+  }
+
+  /** The whole sign-in: obtainCode(), then the code exchange. */
+  async signIn(
+    agent: BrowserAgent,
+    username: string,
+    password: string,
+    params: Record<string, string> = {},
+  ) {
+    const { pending, callback } = await this.obtainCode(agent, username, password, params);
     return this.exchange(callback, pending);
   }
 }
