@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events';
+
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
@@ -12,9 +14,11 @@ import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createDataSource } from './db/data-source.js';
 import { serializeSqlite } from './db/sqlite-serializer.js';
+import { isDatabaseUnavailable } from './db/unavailable.js';
 import { Catalogue } from './i18n/catalogue.js';
 import { interactionRouter } from './interactions/router.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics, metricsEndpoint } from './metrics/metrics.js';
 import { purgeExpired } from './oidc/adapter.js';
 import { loadCookieKeys, loadSigningKeys, sharedSecret } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
@@ -31,6 +35,7 @@ import { Renderer } from './web/render.js';
 import { securityHeaders } from './web/security-headers.js';
 import { siteRouter } from './web/site-routes.js';
 import { staticFiles } from './web/static-files.js';
+import { answerUnavailable } from './web/unavailable.js';
 
 export interface App {
   /** The Koa application to listen with: oidc-provider, with our routes in front of its own. */
@@ -100,13 +105,15 @@ export async function createApp(
       cookieKeys,
       pages: providerPages(config, renderer),
     });
+    const metrics = new Metrics(db);
     const services: Services = {
       config,
       logger,
+      metrics,
       db,
       hasher,
       accounts,
-      audit: new AuditLog(db, logger),
+      audit: new AuditLog(db, logger, metrics),
       passwords,
       questions,
       registration,
@@ -120,37 +127,20 @@ export async function createApp(
 
     provider.use(errorHandler(services));
     provider.use(securityHeaders(config));
+    if (config.metrics.enabled) provider.use(metricsEndpoint(metrics, config.metrics.token));
     provider.use(
-      rateLimits(services.rateLimiter, config.rateLimit, (ctx) =>
-        renderErrorPage(ctx, services, 429),
+      rateLimits(
+        services.rateLimiter,
+        config.rateLimit,
+        (ctx) => renderErrorPage(ctx, services, 429),
+        (scope) => metrics.rateLimited(scope),
       ),
     );
     provider.use(staticFiles());
     provider.use(siteRouter(services).routes());
     provider.use(interactionRouter(services).routes());
     provider.use(recoveryRouter(services).routes());
-    provider.on('server_error', (_ctx, error) =>
-      logger.error({ err: error }, 'provider server_error'),
-    );
-    const protocolError = (event: string) => (_ctx: unknown, error: Error) => {
-      const { error: code, error_description: description } = error as {
-        error?: string;
-        error_description?: string;
-      };
-      logger.info({ event, error: code, description }, 'protocol error');
-    };
-    provider.on('authorization.error', protocolError('authorization.error'));
-    provider.on('grant.error', protocolError('grant.error'));
-    provider.on('end_session.error', protocolError('end_session.error'));
-    provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-      const userId = ctx.oidc.session?.accountId;
-      services.audit
-        .record(
-          { type: 'logout', outcome: 'success', userId, clientId: ctx.oidc.client?.clientId },
-          ctx,
-        )
-        .catch(() => undefined);
-    });
+    observeProvider(services);
 
     const purge = schedulePurge(services);
     return {
@@ -165,6 +155,72 @@ export async function createApp(
     await db.destroy();
     throw error;
   }
+}
+
+/**
+ * Logs the provider's events (never a token: only the facts around it),
+ * counts tokens issued, records sign-outs in the audit trail, and turns a
+ * database outage inside a protocol endpoint into the spec's 503 answer.
+ */
+function observeProvider(services: Services): void {
+  const { provider, logger, metrics, audit } = services;
+
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+    if (!isDatabaseUnavailable(error)) {
+      logger.error({ err: error, event: 'server_error' }, 'provider server_error');
+      return;
+    }
+    metrics.databaseUnavailable();
+    logger.warn({ err: error, event: 'server_error', path: ctx.path }, 'database unavailable');
+    // Pages were already rendered as 503 by renderError; JSON answers are rewritten here.
+    if (ctx.status !== 503) answerUnavailable(ctx);
+  });
+
+  const protocolError = (event: string) => (_ctx: unknown, error: Error) => {
+    const { error: code, error_description: description } = error as {
+      error?: string;
+      error_description?: string;
+    };
+    logger.info({ event, error: code, description }, 'protocol error');
+  };
+  for (const event of [
+    'authorization.error',
+    'grant.error',
+    'end_session.error',
+    'introspection.error',
+    'revocation.error',
+    'userinfo.error',
+    'check_session_origin.error',
+    'jwks.error',
+    'discovery.error',
+  ] as const) {
+    (provider as unknown as EventEmitter).on(event, protocolError(event));
+  }
+
+  const clientOf = (ctx: KoaContextWithOIDC) => ctx.oidc?.client?.clientId;
+  provider.on('authorization.success', (ctx: KoaContextWithOIDC) =>
+    logger.info({ event: 'authorization.success', client: clientOf(ctx) }, 'authorization'),
+  );
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const grantType = String(ctx.oidc.params?.grant_type ?? 'unknown');
+    metrics.tokenIssued(grantType);
+    logger.info({ event: 'grant.success', grantType, client: clientOf(ctx) }, 'token issued');
+  });
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) =>
+    logger.info({ event: 'grant.revoked', grantId, client: clientOf(ctx) }, 'grant revoked'),
+  );
+  provider.on('interaction.started', (ctx: KoaContextWithOIDC, prompt: { name: string }) =>
+    logger.debug(
+      { event: 'interaction.started', prompt: prompt.name, client: clientOf(ctx) },
+      'interaction started',
+    ),
+  );
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    const userId = ctx.oidc.session?.accountId;
+    audit
+      .record({ type: 'logout', outcome: 'success', userId, clientId: clientOf(ctx) }, ctx)
+      .catch(() => undefined);
+  });
 }
 
 function schedulePurge(services: Services): NodeJS.Timeout | undefined {

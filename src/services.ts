@@ -9,6 +9,7 @@ import type { SecurityQuestions } from './accounts/security-questions.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { Recovery } from './recovery/recovery.js';
 import type { RateLimiter } from './security/rate-limit.js';
 import type { SignInGuard } from './security/sign-in-guard.js';
@@ -19,6 +20,7 @@ import type { Renderer } from './web/render.js';
 export interface Services {
   config: Config;
   logger: Logger;
+  metrics: Metrics;
   db: DataSource;
   hasher: PasswordHasher;
   accounts: Accounts;

@@ -59,8 +59,21 @@ test(
 );
 
 test('production accepts an https issuer, and http only on localhost', (t) => {
-  t.is(loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.com' }).env, 'production');
-  t.is(loadConfig({ NODE_ENV: 'production', ISSUER: 'http://localhost:3000' }).env, 'production');
+  const metrics = { METRICS_TOKEN: 'a-long-scrape-token' };
+  const https = { ...metrics, NODE_ENV: 'production', ISSUER: 'https://id.example.com' };
+  t.is(loadConfig(https).env, 'production');
+  const local = { ...metrics, NODE_ENV: 'production', ISSUER: 'http://localhost:3000' };
+  t.is(loadConfig(local).env, 'production');
+});
+
+test(
+  'production refuses to serve metrics without a token',
+  rejects({ NODE_ENV: 'production', ISSUER: 'https://id.example.com' }, /METRICS_TOKEN/),
+);
+
+test('production may turn metrics off instead', (t) => {
+  const env = { NODE_ENV: 'production', ISSUER: 'https://id.example.com' };
+  t.false(loadConfig({ ...env, METRICS_ENABLED: 'false' }).metrics.enabled);
 });
 
 test(

@@ -3,6 +3,7 @@ import { type DataSource, type FindOptionsWhere, LessThan, MoreThanOrEqual } fro
 
 import { AuditEvent, type AuditOutcome } from '../db/entities/audit-event.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface AuditRecord {
   type: string;
@@ -21,10 +22,12 @@ export interface AuditRecord {
 export class AuditLog {
   readonly #db: DataSource;
   readonly #logger: Logger;
+  readonly #metrics: Metrics | undefined;
 
-  constructor(db: DataSource, logger: Logger) {
+  constructor(db: DataSource, logger: Logger, metrics?: Metrics) {
     this.#db = db;
     this.#logger = logger;
+    this.#metrics = metrics;
   }
 
   async record(event: AuditRecord, ctx?: Pick<Context, 'ip' | 'get'>): Promise<void> {
@@ -48,6 +51,7 @@ export class AuditLog {
       },
       'audit',
     );
+    this.#metrics?.audit(event.type, event.outcome);
     try {
       await this.#db.getRepository(AuditEvent).insert(row);
     } catch (error) {

@@ -28,6 +28,8 @@ const environmentOverrides: Record<
   CONTACT_URL: { path: 'brand.contactUrl', kind: 'string' },
   SUPPORT_URL: { path: 'brand.supportUrl', kind: 'string' },
   LOG_LEVEL: { path: 'log.level', kind: 'string' },
+  METRICS_ENABLED: { path: 'metrics.enabled', kind: 'boolean' },
+  METRICS_TOKEN: { path: 'metrics.token', kind: 'string' },
 };
 
 export class ConfigError extends Error {
@@ -132,6 +134,12 @@ function checkProductionSafety(config: Config): void {
   if (issuer.protocol !== 'https:' && issuer.hostname !== 'localhost') {
     throw new ConfigError(
       `issuer (ISSUER): production needs an https issuer, got ${config.issuer}`,
+    );
+  }
+  if (config.metrics.enabled && !config.metrics.token) {
+    throw new ConfigError(
+      'metrics.token (METRICS_TOKEN): production serves /metrics only to a bearer token; ' +
+        'set one, or turn metrics off with METRICS_ENABLED=false',
     );
   }
 }

@@ -108,6 +108,11 @@ export const configSchema = z.strictObject({
   audit: z.strictObject({
     retentionDays: z.number().int().min(1).max(3650),
   }),
+  metrics: z.strictObject({
+    enabled: z.boolean(),
+    /** When set, /metrics answers only requests with `Authorization: Bearer <token>`. */
+    token: z.string().min(16, 'expected at least 16 characters').nullable(),
+  }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   }),

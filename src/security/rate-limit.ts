@@ -77,6 +77,7 @@ export function rateLimits(
   limiter: RateLimiter,
   limits: Config['rateLimit'],
   refusePage: Refuse,
+  onRefused?: (scope: string) => void,
 ): Middleware {
   const scopeOf = (ctx: Context): [string, number] | undefined => {
     if (ctx.method !== 'POST') return undefined;
@@ -93,6 +94,7 @@ export function rateLimits(
 
     const decision = await limiter.hit(`${scope[0]}:${ctx.ip}`, scope[1]);
     if (decision.allowed) return next();
+    onRefused?.(scope[0]);
 
     ctx.set('Retry-After', String(decision.retryAfter));
     if (scope[0] === 'token') {

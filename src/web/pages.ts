@@ -2,10 +2,13 @@ import type { Context } from 'koa';
 import { type ErrorOut, errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Config } from '../config/schema.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { ProviderPages } from '../oidc/provider.js';
 import type { Services } from '../services.js';
 import { pageLanguage } from './language.js';
+
 import type { Renderer } from './render.js';
+import { UNAVAILABLE_RETRY_SECONDS } from './unavailable.js';
 
 interface ClientLike {
   clientId: string;
@@ -74,15 +77,13 @@ export function renderErrorPage(
 ): void {
   const lang = pageLanguage(ctx, services.config);
   const t = services.renderer.translator(lang);
-  const [heading, message] =
-    status === 404
-      ? [t('error.notFoundTitle'), t('error.notFound')]
-      : status === 429
-        ? [
-            t('error.tooManyTitle'),
-            t('error.tooMany', { seconds: Number(ctx.response.get('Retry-After')) }),
-          ]
-        : [t('error.title'), t('error.generic')];
+  const seconds = Number(ctx.response.get('Retry-After'));
+  const texts: Record<number, [string, string]> = {
+    404: [t('error.notFoundTitle'), t('error.notFound')],
+    429: [t('error.tooManyTitle'), t('error.tooMany', { seconds })],
+    503: [t('error.unavailableTitle'), t('error.unavailable')],
+  };
+  const [heading, message] = texts[status] ?? [t('error.title'), t('error.generic')];
   html(
     ctx,
     status,
@@ -121,6 +122,18 @@ export function providerPages(config: Config, renderer: Renderer): ProviderPages
     async renderError(ctx, out: ErrorOut, error) {
       const lang = languageOf(ctx);
       const t = renderer.translator(lang);
+      if (isDatabaseUnavailable(error)) {
+        ctx.status = 503;
+        ctx.set('Retry-After', String(UNAVAILABLE_RETRY_SECONDS));
+        const heading = t('error.unavailableTitle');
+        ctx.type = 'html';
+        ctx.body = renderer.render(
+          'error',
+          { lang, path: ctx.url },
+          { title: heading, heading, message: t('error.unavailable') },
+        );
+        return;
+      }
       // A sign-in that expired, finished in another tab, or lost its cookie
       // leads back to the product; a malformed request says so.
       const expired = error instanceof errors.SessionNotFound;

@@ -32,6 +32,7 @@ const config = loadConfig({
   DATABASE_URL: `sqlite:${join(dir, 'bench.sqlite')}`,
   CONFIG_FILE: configFile,
   LOG_LEVEL: 'silent',
+  METRICS_ENABLED: 'false',
 });
 const app = await createApp(config, createLogger('silent'));
 const server = app.provider.listen(port);

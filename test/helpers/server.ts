@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { ExecutionContext } from 'ava';
+import type { DestinationStream } from 'pino';
 
 import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -25,6 +26,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface TestProviderOptions {
+  /** Rewrites the test database's URL before the provider connects to it. */
+  databaseUrl?: (url: string) => string;
+  /** Receives every log line (at debug level) instead of standard output. */
+  log?: DestinationStream;
+}
+
 /** A provider running in this process on its own port and database, as a test sees it. */
 export class TestProvider {
   app!: App;
@@ -32,19 +40,25 @@ export class TestProvider {
   readonly config: Config;
   readonly database: TestDatabase;
 
-  private constructor(config: Config, database: TestDatabase) {
+  readonly #log: DestinationStream | undefined;
+
+  private constructor(config: Config, database: TestDatabase, log?: DestinationStream) {
     this.config = config;
     this.database = database;
+    this.#log = log;
   }
 
   /**
    * `env` sets environment overrides; `settings` is merged in as a
-   * configuration file, for settings that have no variable.
+   * configuration file, for settings that have no variable. `options` can
+   * route the database connection (through a proxy that a test breaks) and
+   * capture the log.
    */
   static async start(
     t: ExecutionContext,
     env: Record<string, string> = {},
     settings?: Record<string, unknown>,
+    options: TestProviderOptions = {},
   ): Promise<TestProvider> {
     const database = await createTestDatabase();
     let configFile: string | undefined;
@@ -65,10 +79,10 @@ export class TestProvider {
         NODE_ENV: 'test',
         ISSUER: `http://localhost:${port}`,
         PORT: String(port),
-        DATABASE_URL: database.url,
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        DATABASE_URL: options.databaseUrl?.(database.url) ?? database.url,
+        LOG_LEVEL: options.log ? 'debug' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
       });
-      const provider = new TestProvider(config, database);
+      const provider = new TestProvider(config, database, options.log);
       try {
         await provider.#listen();
         t.teardown(() => provider.stop().then(() => database.drop()));
@@ -144,7 +158,7 @@ export class TestProvider {
   }
 
   async #listen(): Promise<void> {
-    this.app = await createApp(this.config, createLogger(this.config.log.level));
+    this.app = await createApp(this.config, createLogger(this.config.log.level, this.#log));
     const server = createHttpServer(this.app.provider.callback());
     try {
       await new Promise<void>((resolve, reject) => {
