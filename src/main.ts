@@ -52,12 +52,28 @@ async function main(): Promise<void> {
     }
   });
 
+  // Stop accepting, let the requests in flight finish (idle keep-alive
+  // connections are closed at once), then close the database pool. A request
+  // that takes longer than the grace period is cut off.
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     server.close(() => {
-      app.close().then(() => process.exit(0));
+      app
+        .close()
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'closing the database failed');
+          process.exit(1);
+        });
     });
-    setTimeout(() => process.exit(1), 10_000).unref();
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logger.error('requests still running after 10 s: exiting anyway');
+      process.exit(1);
+    }, 10_000).unref();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
