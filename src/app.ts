@@ -31,6 +31,7 @@ import type { Services } from './services.js';
 import { CsrfTokens } from './web/csrf.js';
 import { errorHandler } from './web/error-handler.js';
 import { providerPages, renderErrorPage } from './web/pages.js';
+import { publicOrigin } from './web/public-origin.js';
 import { Renderer } from './web/render.js';
 import { securityHeaders } from './web/security-headers.js';
 import { siteRouter } from './web/site-routes.js';
@@ -126,6 +127,7 @@ export async function createApp(
     };
 
     provider.use(errorHandler(services));
+    provider.use(publicOrigin(config));
     provider.use(securityHeaders(config));
     if (config.metrics.enabled) provider.use(metricsEndpoint(metrics, config.metrics.token));
     provider.use(

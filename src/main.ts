@@ -26,6 +26,12 @@ async function main(): Promise<void> {
   }
   const issuer = new URL(config.issuer);
   const issuerPort = Number(issuer.port || (issuer.protocol === 'https:' ? 443 : 80));
+  if (!config.trustProxy && issuer.protocol === 'https:') {
+    logger.warn(
+      { issuer: config.issuer },
+      'an https issuer needs a TLS proxy in front: set TRUST_PROXY=true so cookies are Secure',
+    );
+  }
   if (!config.trustProxy && issuerPort !== config.port) {
     logger.warn(
       { issuer: config.issuer, port: config.port },

@@ -29,6 +29,8 @@ export async function freePort(): Promise<number> {
 export interface TestProviderOptions {
   /** Rewrites the test database's URL before the provider connects to it. */
   databaseUrl?: (url: string) => string;
+  /** The public issuer, when it is not the server's own address (a proxy in front). */
+  issuer?: string;
   /** Receives every log line (at debug level) instead of standard output. */
   log?: DestinationStream;
 }
@@ -77,7 +79,7 @@ export class TestProvider {
         ...env,
         ...(configFile ? { CONFIG_FILE: configFile } : {}),
         NODE_ENV: 'test',
-        ISSUER: `http://localhost:${port}`,
+        ISSUER: options.issuer ?? `http://localhost:${port}`,
         PORT: String(port),
         DATABASE_URL: options.databaseUrl?.(database.url) ?? database.url,
         LOG_LEVEL: options.log ? 'debug' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
@@ -99,6 +101,11 @@ export class TestProvider {
 
   get issuer(): string {
     return this.config.issuer;
+  }
+
+  /** Where the server listens, which differs from the issuer behind a proxy. */
+  get origin(): string {
+    return `http://localhost:${this.config.port}`;
   }
 
   get services() {
