@@ -220,3 +220,79 @@ test("malformed protocol requests get the spec's errors, never a 500", async (t)
     }
   }
 });
+
+test('sign-out, userinfo, introspection and revocation answer hostile values properly and change nothing', async (t) => {
+  const provider = await TestProvider.start(t);
+  const rp = await TestRelyingParty.register(provider);
+  await provider.addUser('anna', 'correct horse battery staple', ANSWERS);
+  const agent = new BrowserAgent(provider.issuer);
+  const tokens = await rp.signIn(agent, 'anna', 'correct horse battery staple');
+  const client = await provider.services.provider.Client.find('portal');
+  const basic = `Basic ${Buffer.from(`portal:${client?.clientSecret}`).toString('base64')}`;
+  const snapshot = () =>
+    provider.services.db.query(
+      'SELECT model, id, consumed_at FROM oidc_payloads ORDER BY model, id',
+    );
+  const before = await snapshot();
+
+  const expectJsonError = async (response: Response, label: string) => {
+    t.true(response.status >= 400 && response.status < 500, `${label}: ${response.status}`);
+    const text = await response.text();
+    t.true(!text || Boolean((JSON.parse(text) as { error?: string }).error), label);
+  };
+
+  for (const value of HOSTILE) {
+    const label = JSON.stringify(value).slice(0, 40);
+
+    // Sign-out request and its confirmation form.
+    const logout = new URL(`${provider.issuer}/session/end`);
+    for (const name of ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id']) {
+      logout.searchParams.set(name, value);
+    }
+    const page = await agent.navigate(logout.href);
+    t.false('leftTo' in page, `logout ${label} redirected`);
+    if (!('leftTo' in page)) assertSafe(t, page, `logout ${label}`);
+    const confirm = await agent.navigate(`${provider.issuer}/session/end/confirm`, {
+      method: 'POST',
+      form: { xsrf: value, logout: value },
+    });
+    if (!('leftTo' in confirm)) assertSafe(t, confirm, `logout confirm ${label}`);
+
+    // Userinfo with a hostile access token, in the header (where a header can carry it) and in the body.
+    if (/^[\x20-\x7e]{0,8000}$/.test(value)) {
+      const userinfo = await fetch(`${provider.issuer}/me`, {
+        headers: { authorization: `Bearer ${value}` },
+      });
+      t.true(userinfo.status === 400 || userinfo.status === 401, `userinfo ${label}`);
+    }
+    await expectJsonError(
+      await fetch(`${provider.issuer}/me`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ access_token: value }),
+      }),
+      `userinfo body ${label}`,
+    ).catch(() => t.fail(`userinfo body ${label}`));
+
+    // Introspection and revocation: an unknown token is "inactive" / ignored, never an error page.
+    for (const path of ['/token/introspection', '/token/revocation']) {
+      const response = await fetch(`${provider.issuer}${path}`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: value, token_type_hint: value }),
+      });
+      t.true(response.status < 500, `${path} ${label}: ${response.status}`);
+      const text = await response.text();
+      if (response.status === 200 && path.endsWith('introspection')) {
+        t.false((JSON.parse(text) as { active: boolean }).active, `${path} ${label}`);
+      }
+    }
+  }
+
+  // The real tokens still work: nothing was revoked, consumed or ended by the noise.
+  t.deepEqual(await snapshot(), before);
+  const info = await fetch(`${provider.issuer}/me`, {
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
+  t.is(info.status, 200);
+});
