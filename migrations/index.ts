@@ -5,6 +5,7 @@ import { LoginLockout1796335200000 } from './1796335200000-login-lockout.js';
 import { BinaryKeysOnMysql1796342400000 } from './1796342400000-binary-keys-on-mysql.js';
 import { AuditEvents1796346000000 } from './1796346000000-audit-events.js';
 import { RateWindows1796349600000 } from './1796349600000-rate-windows.js';
+import { PasswordExpiryAndMail1796353200000 } from './1796353200000-password-expiry-and-mail.js';
 
 /**
  * Every migration, oldest first. A new migration is added here and nowhere
@@ -20,4 +21,5 @@ export const migrations = [
   BinaryKeysOnMysql1796342400000,
   AuditEvents1796346000000,
   RateWindows1796349600000,
+  PasswordExpiryAndMail1796353200000,
 ];

@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { Accounts } from './accounts/accounts.js';
+import { PasswordExpiry } from './accounts/password-expiry.js';
 import { PasswordHasher } from './accounts/password-hash.js';
 import { PasswordPolicy } from './accounts/password-policy.js';
 import { Passwords } from './accounts/passwords.js';
@@ -18,6 +19,11 @@ import { isDatabaseUnavailable } from './db/unavailable.js';
 import { Catalogue } from './i18n/catalogue.js';
 import { interactionRouter } from './interactions/router.js';
 import { createLogger, type Logger } from './logger.js';
+import { MailComposer } from './mail/composer.js';
+import { queueExpiryWarnings } from './mail/expiry-warnings.js';
+import { Notifier } from './mail/notifier.js';
+import { Outbox } from './mail/outbox.js';
+import { createTransport } from './mail/transport.js';
 import { Metrics, metricsEndpoint } from './metrics/metrics.js';
 import { purgeExpired } from './oidc/adapter.js';
 import { loadCookieKeys, loadSigningKeys, sharedSecret } from './oidc/keys.js';
@@ -97,11 +103,15 @@ export async function createApp(
       );
     }
     const renderer = new Renderer(config, catalogue);
+    const expiry = new PasswordExpiry(config.passwordExpiry);
+    const outbox = new Outbox(db, logger, config.mail.maxAttempts);
+    const notifier = new Notifier(new MailComposer(config, catalogue), outbox, logger, config.mail);
     const provider = createProvider({
       config,
       db,
       accounts,
       registration,
+      expiry,
       signingKeys,
       cookieKeys,
       pages: providerPages(config, renderer),
@@ -113,6 +123,10 @@ export async function createApp(
       metrics,
       db,
       hasher,
+      expiry,
+      outbox,
+      notifier,
+      mailTransport: createTransport(config, logger),
       accounts,
       audit: new AuditLog(db, logger, metrics),
       passwords,
@@ -144,12 +158,13 @@ export async function createApp(
     provider.use(recoveryRouter(services).routes());
     observeProvider(services);
 
-    const purge = schedulePurge(services);
+    const timers = [schedulePurge(services), ...scheduleMail(services)];
     return {
       provider,
       services,
       async close() {
-        if (purge) clearInterval(purge);
+        for (const timer of timers) if (timer) clearInterval(timer);
+        services.mailTransport.close();
         await db.destroy();
       },
     };
@@ -225,6 +240,42 @@ function observeProvider(services: Services): void {
   });
 }
 
+/**
+ * Background mail work of this instance: delivering the outbox, and queueing
+ * the password-expiry warnings that are due. Both are safe with several
+ * instances at once (claims and unique keys in the database).
+ */
+function scheduleMail(services: Services): (NodeJS.Timeout | undefined)[] {
+  const { config, db, logger, outbox, mailTransport, expiry, notifier } = services;
+  const every = (seconds: number, job: () => Promise<unknown>, what: string) => {
+    if (seconds === 0) return undefined;
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      job()
+        .catch((error: unknown) => logger.warn({ err: error }, `${what} failed`))
+        .finally(() => {
+          running = false;
+        });
+    }, seconds * 1000);
+    timer.unref();
+    return timer;
+  };
+  return [
+    every(
+      config.mail.deliveryIntervalSeconds,
+      () => outbox.deliverDue(mailTransport),
+      'mail delivery',
+    ),
+    every(
+      config.passwordExpiry.checkIntervalSeconds,
+      () => queueExpiryWarnings(db, expiry, notifier),
+      'queueing expiry warnings',
+    ),
+  ];
+}
+
 function schedulePurge(services: Services): NodeJS.Timeout | undefined {
   const { config, db, logger, recovery, rateLimiter, audit } = services;
   const seconds = config.database.purgeIntervalSeconds;
@@ -235,10 +286,11 @@ function schedulePurge(services: Services): NodeJS.Timeout | undefined {
       recovery.purgeExpired(),
       rateLimiter.purge(),
       audit.purge(config.audit.retentionDays),
+      services.outbox.purge(config.audit.retentionDays),
     ])
-      .then(([tokens, recoveries, windows, events]) =>
+      .then(([tokens, recoveries, windows, events, mails]) =>
         logger.debug(
-          { event: 'purge', tokens, recoveries, windows, events },
+          { event: 'purge', tokens, recoveries, windows, events, mails },
           'expired state purged',
         ),
       )

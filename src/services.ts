@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { DataSource } from 'typeorm';
 
 import type { Accounts } from './accounts/accounts.js';
+import type { PasswordExpiry } from './accounts/password-expiry.js';
 import type { PasswordHasher } from './accounts/password-hash.js';
 import type { Passwords } from './accounts/passwords.js';
 import type { Registration } from './accounts/registration.js';
@@ -9,6 +10,9 @@ import type { SecurityQuestions } from './accounts/security-questions.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
+import type { Notifier } from './mail/notifier.js';
+import type { Outbox } from './mail/outbox.js';
+import type { MailTransport } from './mail/transport.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { Recovery } from './recovery/recovery.js';
 import type { RateLimiter } from './security/rate-limit.js';
@@ -23,6 +27,10 @@ export interface Services {
   metrics: Metrics;
   db: DataSource;
   hasher: PasswordHasher;
+  expiry: PasswordExpiry;
+  outbox: Outbox;
+  notifier: Notifier;
+  mailTransport: MailTransport;
   accounts: Accounts;
   audit: AuditLog;
   passwords: Passwords;

@@ -55,6 +55,7 @@ export class Passwords {
         passwordHash,
         passwordChangedAt: now,
         mustChangePassword: options.temporary ?? false,
+        passwordExpired: false,
         updatedAt: now,
       },
     );

@@ -8,6 +8,7 @@ import { createLogger } from '../logger.js';
 import { auditCommands } from './audit.js';
 import { clientCommands } from './clients.js';
 import { keyCommands } from './keys.js';
+import { mailCommands } from './mail.js';
 import { userCommands } from './users.js';
 
 /**
@@ -63,12 +64,13 @@ function dbCommands(): Command {
 }
 
 const program = new Command('idp')
-  .description('operate the identity provider: clients, users, keys, audit trail, database')
+  .description('operate the identity provider: clients, users, keys, audit trail, mail, database')
   .exitOverride()
   .addCommand(clientCommands(withApp))
   .addCommand(userCommands(withApp))
   .addCommand(keyCommands(withApp))
   .addCommand(auditCommands(withApp))
+  .addCommand(mailCommands(withApp))
   .addCommand(dbCommands());
 
 try {

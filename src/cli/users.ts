@@ -2,7 +2,7 @@ import { Command } from 'commander';
 
 import { generateTemporaryPassword } from '../accounts/accounts.js';
 import type { PendingSteps } from '../accounts/registration.js';
-import type { User } from '../db/entities/user.js';
+import { type User, User as UserEntity } from '../db/entities/user.js';
 import type { WithApp } from './index.js';
 import { recordOperatorChange } from './operator-audit.js';
 import { printable } from './printable.js';
@@ -17,7 +17,7 @@ type Locks = { signIn: Date | null; recovery: Date | null };
 const lockText = (until: Date | null) =>
   until ? `locked until ${until.toISOString()} (idp users unlock)` : 'open';
 
-function describe(user: User, pending: PendingSteps, locks: Locks): string {
+function describe(user: User, pending: PendingSteps, locks: Locks, expiresAt: Date | null): string {
   const open = (Object.keys(STEP_NAMES) as (keyof PendingSteps)[]).filter((step) => pending[step]);
   const rows: [string, string | null][] = [
     ['id (sub)', user.id],
@@ -29,6 +29,12 @@ function describe(user: User, pending: PendingSteps, locks: Locks): string {
       open.length ? `pending: ${open.map((s) => STEP_NAMES[s]).join(', ')}` : 'complete',
     ],
     ['password changed', user.passwordChangedAt.toISOString()],
+    [
+      'password expires',
+      user.passwordExpired
+        ? 'expired by an operator: must be changed at next sign-in'
+        : (expiresAt?.toISOString() ?? 'never'),
+    ],
     ['sign-in', lockText(locks.signIn)],
     ['recovery', lockText(locks.recovery)],
     ['email', user.email],
@@ -76,15 +82,16 @@ export function userCommands(withApp: WithApp): Command {
     .command('show <username>')
     .description('show a user')
     .action(async (username: string) => {
-      const [user, pending, locks] = await withApp(async ({ services }) => {
+      const [user, pending, locks, expiresAt] = await withApp(async ({ services }) => {
         const found = await services.accounts.getByUsername(username);
         const locks = {
           signIn: (await services.signIn.lockState(username)).lockedUntil,
           recovery: (await services.recovery.lockState(username)).lockedUntil,
         };
-        return [found, await services.registration.pending(found), locks] as const;
+        const pending = await services.registration.pending(found);
+        return [found, pending, locks, services.expiry.expiresAt(found)] as const;
       });
-      console.log(describe(user, pending, locks));
+      console.log(describe(user, pending, locks, expiresAt));
     });
 
   users
@@ -107,6 +114,20 @@ export function userCommands(withApp: WithApp): Command {
         await recordOperatorChange(app, 'operator.user_enabled', { userId: user.id });
       });
       console.log(`user ${username} enabled`);
+    });
+
+  users
+    .command('expire-password <username>')
+    .description('make the user choose a new password at the next sign-in')
+    .action(async (username: string) => {
+      await withApp(async (app) => {
+        const user = await app.services.accounts.getByUsername(username);
+        await app.services.db
+          .getRepository(UserEntity)
+          .update({ id: user.id }, { passwordExpired: true, updatedAt: new Date() });
+        await recordOperatorChange(app, 'operator.password_expired', { userId: user.id });
+      });
+      console.log(`the password of ${username} has expired: a new one is asked for at sign-in`);
     });
 
   users

@@ -28,6 +28,9 @@ const environmentOverrides: Record<
   CONTACT_URL: { path: 'brand.contactUrl', kind: 'string' },
   SUPPORT_URL: { path: 'brand.supportUrl', kind: 'string' },
   LOG_LEVEL: { path: 'log.level', kind: 'string' },
+  PASSWORD_MAX_AGE_DAYS: { path: 'passwordExpiry.maxAgeDays', kind: 'number' },
+  SMTP_URL: { path: 'mail.smtpUrl', kind: 'string' },
+  MAIL_FROM: { path: 'mail.from', kind: 'string' },
   METRICS_ENABLED: { path: 'metrics.enabled', kind: 'boolean' },
   METRICS_TOKEN: { path: 'metrics.token', kind: 'string' },
 };

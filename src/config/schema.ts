@@ -78,6 +78,36 @@ export const configSchema = z.strictObject({
   registration: z.strictObject({
     englishOnlyProducts: z.array(z.string().min(1)),
   }),
+  passwordExpiry: z.strictObject({
+    /** Days a password is valid; 0 turns expiry off. */
+    maxAgeDays: z.number().int().min(0).max(3650),
+    /** Days before expiry at which a warning email goes out, each once. */
+    warningDays: z.array(z.number().int().min(1).max(365)).max(10),
+    /** How often the server looks for users to warn; 0 leaves it to `idp mail send-expiry-warnings`. */
+    checkIntervalSeconds: z.number().int().min(0),
+  }),
+  mail: z.strictObject({
+    /** The sender of every message, e.g. `Example Credit <no-reply@example.com>`. */
+    from: z.string().min(3),
+    /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465; null writes .eml files. */
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\/[^/]+/, 'expected smtp://host:port or smtps://host:port')
+      .nullable(),
+    /** How often queued messages are delivered or retried. */
+    deliveryIntervalSeconds: z.number().int().min(0),
+    /** Delivery attempts before a message is given up (and logged as failed). */
+    maxAttempts: z.number().int().min(1).max(100),
+    /** The time zone dates in messages are written in (IANA name). */
+    timeZone: z.string().refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected an IANA time zone such as Europe/Copenhagen'),
+  }),
   keys: z.strictObject({
     signingKeysFile: z.string().min(1).nullable(),
     cookieKeys: z.array(z.string().min(32, 'each cookie key needs at least 32 characters')),

@@ -8,6 +8,7 @@ import { migrations } from '../../migrations/index.js';
 import type { Config } from '../config/schema.js';
 import { AttemptCounter } from './entities/attempt-counter.js';
 import { AuditEvent } from './entities/audit-event.js';
+import { MailMessage } from './entities/mail-message.js';
 import { OidcPayload } from './entities/oidc-payload.js';
 import { PasswordHistory } from './entities/password-history.js';
 import { RateWindow } from './entities/rate-window.js';
@@ -28,6 +29,7 @@ export const entities = [
   AttemptCounter,
   AuditEvent,
   RateWindow,
+  MailMessage,
 ];
 
 export type DatabaseKind = 'mysql' | 'sqlite';

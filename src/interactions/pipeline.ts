@@ -2,10 +2,13 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy as policies } from 'oidc-provider';
 
 import type { Accounts } from '../accounts/accounts.js';
+import type { PasswordExpiry } from '../accounts/password-expiry.js';
 import type { PendingSteps, Registration } from '../accounts/registration.js';
+import type { User } from '../db/entities/user.js';
 import type { InteractionStep } from './step.js';
 import { consentStep } from './steps/consent.js';
 import { loginStep } from './steps/login.js';
+import { passwordExpiredStep } from './steps/password-expired.js';
 import { personalDetailsStep } from './steps/personal-details.js';
 import { securityStep } from './steps/security.js';
 
@@ -22,30 +25,38 @@ const { Check, Prompt } = policies;
  * 1. login            - no session, the session's account is disabled or
  *                       gone, or the product forces a fresh sign-in
  *                       (prompt=login, max_age).
- * 2. security         - step 1 of the one-time registration: the password is
+ * 2. password_expired - the password is older than passwordExpiry.maxAgeDays
+ *                       or an operator expired it.
+ * 3. security         - step 1 of the one-time registration: the password is
  *                       temporary, and/or no security questions are chosen.
- * 3. personal_details - step 2 of the registration: email, last name or
+ * 4. personal_details - step 2 of the registration: email, last name or
  *                       preferred language missing.
- * 4. consent          - a product that is not first-party asks for scopes
+ * 5. consent          - a product that is not first-party asks for scopes
  *                       or claims the user has not granted it yet.
  *                       First-party products are granted what they ask for
  *                       without a page (loadExistingGrant in
  *                       oidc/provider.ts).
  * No product receives a code before every step above it is satisfied.
  */
-export function interactionPolicy(accounts: Accounts, registration: Registration) {
-  const pendingByRequest = new WeakMap<object, Promise<PendingSteps | undefined>>();
-  const pending = (ctx: KoaContextWithOIDC): Promise<PendingSteps | undefined> => {
-    let result = pendingByRequest.get(ctx);
-    if (!result) {
-      result = (async () => {
-        const accountId = ctx.oidc.session?.accountId;
-        const user = accountId ? await accounts.findById(accountId) : null;
-        return user ? registration.pending(user) : undefined;
-      })();
-      pendingByRequest.set(ctx, result);
+export function interactionPolicy(
+  accounts: Accounts,
+  registration: Registration,
+  expiry: PasswordExpiry,
+) {
+  // The checks of one request share one read of the account.
+  const userByRequest = new WeakMap<object, Promise<User | null>>();
+  const userOf = (ctx: KoaContextWithOIDC): Promise<User | null> => {
+    let user = userByRequest.get(ctx);
+    if (!user) {
+      const accountId = ctx.oidc.session?.accountId;
+      user = accountId ? accounts.findById(accountId) : Promise.resolve(null);
+      userByRequest.set(ctx, user);
     }
-    return result;
+    return user;
+  };
+  const pending = async (ctx: KoaContextWithOIDC): Promise<PendingSteps | undefined> => {
+    const user = await userOf(ctx);
+    return user ? registration.pending(user) : undefined;
   };
 
   const policy = policies.base();
@@ -61,6 +72,16 @@ export function interactionPolicy(accounts: Accounts, registration: Registration
     );
   policy.add(
     new Prompt(
+      { name: 'password_expired', requestable: false },
+      new Check('password_expired', 'the password has expired', async (ctx) => {
+        const user = await userOf(ctx);
+        return Boolean(user && expiry.isExpired(user));
+      }),
+    ),
+    1,
+  );
+  policy.add(
+    new Prompt(
       { name: 'security', requestable: false },
       new Check(
         'password_change_required',
@@ -71,7 +92,7 @@ export function interactionPolicy(accounts: Accounts, registration: Registration
         Boolean((await pending(ctx))?.questions),
       ),
     ),
-    1,
+    2,
   );
   policy.add(
     new Prompt(
@@ -80,7 +101,7 @@ export function interactionPolicy(accounts: Accounts, registration: Registration
         Boolean((await pending(ctx))?.details),
       ),
     ),
-    2,
+    3,
   );
   return policy;
 }
@@ -88,6 +109,7 @@ export function interactionPolicy(accounts: Accounts, registration: Registration
 /** The step module that handles each prompt of the policy above. */
 export const STEPS: Readonly<Record<string, InteractionStep>> = {
   login: loginStep,
+  password_expired: passwordExpiredStep,
   security: securityStep,
   personal_details: personalDetailsStep,
   consent: consentStep,

@@ -1,6 +1,7 @@
 import type { Account, AccountClaims, KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Accounts } from '../accounts/accounts.js';
+import type { PasswordExpiry } from '../accounts/password-expiry.js';
 import type { User } from '../db/entities/user.js';
 
 /** The claims each scope releases. Discovery lists them as `claims_supported`. */
@@ -8,6 +9,9 @@ export const CLAIMS_BY_SCOPE = {
   openid: ['sub'],
   profile: ['name', 'given_name', 'family_name', 'preferred_username', 'locale'],
   email: ['email', 'email_verified'],
+  // The products' own settings for the user, and when the password expires
+  // (seconds since the epoch; absent when passwords never expire).
+  preferences: ['default_country', 'start_page', 'password_expires_at'],
 } as const;
 
 function fullName(user: User): string | undefined {
@@ -15,7 +19,8 @@ function fullName(user: User): string | undefined {
   return name || undefined;
 }
 
-export function claimsOf(user: User): AccountClaims {
+export function claimsOf(user: User, expiry: PasswordExpiry): AccountClaims {
+  const expiresAt = expiry.expiresAt(user);
   return {
     sub: user.id,
     preferred_username: user.username,
@@ -26,6 +31,9 @@ export function claimsOf(user: User): AccountClaims {
     email: user.email ?? undefined,
     // Addresses are typed twice by the user but never confirmed by a link.
     email_verified: user.email ? false : undefined,
+    default_country: user.defaultCountry ?? undefined,
+    start_page: user.startPage ?? undefined,
+    password_expires_at: expiresAt ? Math.floor(expiresAt.getTime() / 1000) : undefined,
   };
 }
 
@@ -33,10 +41,10 @@ export function claimsOf(user: User): AccountClaims {
  * oidc-provider's `findAccount`: a disabled or deleted user has no account, so their tokens
  * stop working.
  */
-export function accountFinder(accounts: Accounts) {
+export function accountFinder(accounts: Accounts, expiry: PasswordExpiry) {
   return async (_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> => {
     const user = await accounts.findById(sub);
     if (user?.status !== 'active') return undefined;
-    return { accountId: user.id, claims: () => claimsOf(user) };
+    return { accountId: user.id, claims: () => claimsOf(user, expiry) };
   };
 }

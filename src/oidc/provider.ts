@@ -2,6 +2,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { DataSource } from 'typeorm';
 
 import type { Accounts } from '../accounts/accounts.js';
+import type { PasswordExpiry } from '../accounts/password-expiry.js';
 import type { Registration } from '../accounts/registration.js';
 import type { Config } from '../config/schema.js';
 import { interactionPolicy } from '../interactions/pipeline.js';
@@ -25,6 +26,7 @@ export interface ProviderDependencies {
   db: DataSource;
   accounts: Accounts;
   registration: Registration;
+  expiry: PasswordExpiry;
   signingKeys: PrivateJwk[];
   cookieKeys: string[];
   pages: ProviderPages;
@@ -58,7 +60,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
 
   const configuration: Configuration = {
     adapter: TypeOrmAdapter.factory(deps.db),
-    findAccount: accountFinder(deps.accounts),
+    findAccount: accountFinder(deps.accounts, deps.expiry),
     jwks: { keys: deps.signingKeys },
     cookies: {
       keys: deps.cookieKeys,
@@ -93,7 +95,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     loadExistingGrant,
     interactions: {
-      policy: interactionPolicy(deps.accounts, deps.registration),
+      policy: interactionPolicy(deps.accounts, deps.registration, deps.expiry),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     features: {

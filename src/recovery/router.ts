@@ -22,6 +22,14 @@ export function recoveryRouter(services: Services): Router {
   const { recovery, renderer, csrf, config, provider } = services;
   const router = new Router({ prefix: '/recovery' });
 
+  // Mail goes to real accounts only; a decoy recovery (unknown name) has no user.
+  const notifyUser = async (state: RecoveryState, kind: 'recoveryLocked' | 'passwordChanged') => {
+    const user = state.userId ? await services.accounts.findById(state.userId) : null;
+    if (!user) return;
+    const minutes = Math.ceil(config.recovery.lockSeconds / 60);
+    await services.notifier.send(kind, user, { minutes });
+  };
+
   const browserId = (ctx: Context, create: boolean): string | undefined => {
     let id = ctx.cookies.get(BROWSER_COOKIE, { signed: false });
     if (!id && create) {
@@ -244,6 +252,7 @@ export function recoveryRouter(services: Services): Router {
       },
       ctx,
     );
+    if (outcome === 'locked') await notifyUser(state, 'recoveryLocked');
     if (outcome !== 'verified') return showQuestions(ctx, state, lang, 'failed');
     ctx.status = 303;
     ctx.redirect(`/recovery/${state.id}/password`);
@@ -325,6 +334,7 @@ export function recoveryRouter(services: Services): Router {
       },
       ctx,
     );
+    if (result.outcome === 'done') await notifyUser(state, 'passwordChanged');
     await showEnd(ctx, lang, result.outcome, state);
   });
 

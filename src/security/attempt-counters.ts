@@ -15,6 +15,8 @@ export interface Reservation {
   allowed: boolean;
   /** This attempt used the last one allowed: the key is locked from now on unless it succeeds. */
   lockedNow: boolean;
+  /** When `lockedNow`: how long the lock lasts, in seconds. */
+  lockSeconds?: number;
 }
 
 const MAX_RACES = 25;
@@ -58,12 +60,15 @@ export class AttemptCounters {
       // An expired lock starts the count afresh (the lockout count stays, for doubling).
       const attempts = (row.lockedUntil === null ? row.attempts : 0) + 1;
       const lockedNow = attempts >= limit.limit;
+      const lockSeconds = lockDuration(limit, row.lockouts);
       const next = {
         attempts,
         lockouts: lockedNow ? row.lockouts + 1 : row.lockouts,
-        lockedUntil: lockedNow ? now + lockDuration(limit, row.lockouts) * 1000 : null,
+        lockedUntil: lockedNow ? now + lockSeconds * 1000 : null,
       };
-      if (await this.#swap(row, next)) return { allowed: true, lockedNow };
+      if (await this.#swap(row, next)) {
+        return lockedNow ? { allowed: true, lockedNow, lockSeconds } : { allowed: true, lockedNow };
+      }
     }
     // Contention this heavy is itself a sign of guessing: refuse.
     return { allowed: false, lockedNow: false };

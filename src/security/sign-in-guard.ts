@@ -5,7 +5,9 @@ import type { Config } from '../config/schema.js';
 import type { User } from '../db/entities/user.js';
 import type { AttemptCounters } from './attempt-counters.js';
 
-export type SignInResult = { user: User } | { user: null; lockedNow: boolean };
+export type SignInResult =
+  | { user: User }
+  | { user: null; lockedNow: boolean; lockSeconds?: number | undefined };
 
 export const loginCounterKey = (username: string) =>
   `login:user:${usernameKey(username).slice(0, 64)}`;
@@ -52,7 +54,7 @@ export class SignInGuard {
       await this.#counters.clear(key);
       return { user };
     }
-    return { user: null, lockedNow: reservation.lockedNow };
+    return { user: null, lockedNow: reservation.lockedNow, lockSeconds: reservation.lockSeconds };
   }
 
   unlock(username: string): Promise<void> {

@@ -38,6 +38,15 @@ export class User {
   })
   mustChangePassword!: boolean;
 
+  /** Set by an operator: the password counts as expired whatever its age. */
+  @Column({
+    name: 'password_expired',
+    type: 'tinyint',
+    default: 0,
+    transformer: integerBoolean,
+  })
+  passwordExpired!: boolean;
+
   @Column({ type: 'varchar', length: 254, nullable: true })
   email!: string | null;
 

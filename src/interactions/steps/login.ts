@@ -74,6 +74,10 @@ export const loginStep: InteractionStep = {
           { type: 'login.locked', outcome: 'failure', userId, clientId },
           request.ctx,
         );
+        if (known) {
+          const minutes = Math.ceil((result.lockSeconds ?? 0) / 60);
+          await request.services.notifier.send('signInLocked', known, { minutes });
+        }
       }
       showForm(request, username, [{ field: 'password', message: t('login.invalid') }], 400);
       return;
