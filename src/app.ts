@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
+import { accountRouter } from './account/router.js';
 import { Accounts } from './accounts/accounts.js';
 import { PasswordExpiry } from './accounts/password-expiry.js';
 import { PasswordHasher } from './accounts/password-hash.js';
@@ -156,6 +157,7 @@ export async function createApp(
     provider.use(siteRouter(services).routes());
     provider.use(interactionRouter(services).routes());
     provider.use(recoveryRouter(services).routes());
+    provider.use(accountRouter(services).routes());
     observeProvider(services);
 
     const timers = [schedulePurge(services), ...scheduleMail(services)];

@@ -117,6 +117,14 @@ export class SecurityQuestions {
     );
   }
 
+  /** Replaces the user's questions and answers with prepared ones, inside the caller's transaction. */
+  async replace(manager: EntityManager, rows: SecurityAnswer[]): Promise<void> {
+    const userId = rows[0]?.userId;
+    if (!userId) return;
+    await manager.delete(SecurityAnswer, { userId });
+    await manager.insert(SecurityAnswer, rows);
+  }
+
   /**
    * Stores prepared answers inside the caller's transaction. Returns false
    * when the user already has questions (another tab was first); the

@@ -78,6 +78,13 @@ export const configSchema = z.strictObject({
   registration: z.strictObject({
     englishOnlyProducts: z.array(z.string().min(1)),
   }),
+  profile: z.strictObject({
+    /**
+     * How recent a sign-in must be to change the email address or the
+     * security questions without typing the current password.
+     */
+    recentSignInSeconds: z.number().int().min(0).max(86400),
+  }),
   passwordExpiry: z.strictObject({
     /** Days a password is valid; 0 turns expiry off. */
     maxAgeDays: z.number().int().min(0).max(3650),

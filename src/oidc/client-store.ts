@@ -100,6 +100,15 @@ export class ClientStore {
     return rows.map((row) => JSON.parse(row.payload) as ClientMetadata);
   }
 
+  /** Replaces the pages a client offers as start pages on the profile page. */
+  async setStartPages(id: string, pages: unknown): Promise<ClientMetadata> {
+    const current = await this.get(id);
+    const metadata = { ...current, start_pages: pages } as ClientMetadata;
+    await this.#validate(metadata);
+    await this.#adapter.upsert(id, metadata, undefined);
+    return metadata;
+  }
+
   async remove(id: string): Promise<void> {
     await this.get(id);
     await this.#adapter.destroy(id);

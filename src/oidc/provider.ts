@@ -1,4 +1,8 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  type ClientMetadata,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { DataSource } from 'typeorm';
 
 import type { Accounts } from '../accounts/accounts.js';
@@ -55,6 +59,22 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   return grant;
 }
 
+/** The provider's own profile page, signing users in through the provider like any product. */
+export const ACCOUNT_CLIENT_ID = 'idp-account';
+
+function accountClient(config: Config): ClientMetadata {
+  return {
+    client_id: ACCOUNT_CLIENT_ID,
+    client_name: config.brand.name,
+    redirect_uris: [`${config.issuer}/account/callback`],
+    post_logout_redirect_uris: [`${config.issuer}/`],
+    response_types: ['none'],
+    grant_types: [],
+    token_endpoint_auth_method: 'none',
+    first_party: true,
+  };
+}
+
 export function createProvider(deps: ProviderDependencies): Provider {
   const { config, pages } = deps;
 
@@ -73,7 +93,10 @@ export function createProvider(deps: ProviderDependencies): Provider {
       'offline_access',
       ...Object.keys(CLAIMS_BY_SCOPE).filter((s) => s !== 'openid'),
     ],
-    responseTypes: ['code'],
+    // `none` serves only the profile page's own sign-in (ACCOUNT_CLIENT_ID):
+    // it returns no code or token, just the browser with a provider session.
+    responseTypes: ['code', 'none'],
+    clients: [accountClient(config)],
     // Products read the profile from the ID token too, not only from userinfo.
     conformIdTokenClaims: false,
     clientDefaults: {

@@ -81,7 +81,9 @@ export function rateLimits(
 ): Middleware {
   const scopeOf = (ctx: Context): [string, number] | undefined => {
     if (ctx.method !== 'POST') return undefined;
-    if (ctx.path.startsWith('/interaction/')) return ['sign-in', limits.signIn];
+    // Profile forms check the current password: they count as sign-in attempts.
+    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/account/'))
+      return ['sign-in', limits.signIn];
     if (ctx.path === '/recovery' || ctx.path.startsWith('/recovery/'))
       return ['recovery', limits.recovery];
     if (ctx.path === '/token') return ['token', limits.token];
