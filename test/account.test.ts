@@ -84,7 +84,7 @@ test('email: changed twice-typed, the old address is told, uniqueness holds', as
 });
 
 test('names, language and preferences each save on their own, and products read them as claims', async (t) => {
-  const { provider, rp, agent, page, stored } = await setUp(t);
+  const { rp, agent, page, stored } = await setUp(t);
 
   expectPage(
     await agent.submit(page, { first_name: 'Anne', last_name: 'Bergström' }, '#names form'),

@@ -65,7 +65,7 @@ export function accountRouter(services: Services): Router {
     const accountId = session.accountId;
     if (!accountId) return undefined;
     const user = await services.accounts.findById(accountId);
-    if (!user || user.status !== 'active') return undefined;
+    if (user?.status !== 'active') return undefined;
     const pending = await services.registration.pending(user);
     if (pending.password || pending.questions || pending.details || services.expiry.isExpired(user))
       return undefined;

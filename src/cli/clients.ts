@@ -92,6 +92,26 @@ export function clientCommands(withApp: WithApp): Command {
     });
 
   clients
+    .command('set-start-pages <id> <json>')
+    .description(
+      'the pages users may pick as start page on their profile, e.g. ' +
+        '\'[{"id":"portal:search","label":{"da":"Køberopslag","en":"Buyer search"}}]\' ("[]" for none)',
+    )
+    .action(async (id: string, json: string) => {
+      let pages: unknown;
+      try {
+        pages = JSON.parse(json);
+      } catch {
+        throw new AppError('clients.invalid', 'the start pages are not valid JSON');
+      }
+      await store((s) => s.setStartPages(id, pages), {
+        type: 'operator.client_start_pages_set',
+        clientId: id,
+      });
+      console.log(`start pages of ${id} set`);
+    });
+
+  clients
     .command('rotate-secret <id>')
     .description('replace the client secret; prints the new one once')
     .action(async (id: string) => {

@@ -73,8 +73,14 @@ export function interactionRouter(services: Services): Router {
 
     const clientId = String(details.params.client_id);
     ctx.state.client = await services.provider.Client.find(clientId);
+    // After the sign-in, the user's own preferred language counts too.
+    const accountId = details.session?.accountId;
+    const preferred = accountId
+      ? (await services.accounts.findById(accountId))?.preferredLanguage
+      : undefined;
     const lang = pageLanguage(ctx, services.config, {
       uiLocales: details.params.ui_locales as string,
+      preferred,
     });
     const step: InteractionStep | undefined = STEPS[details.prompt.name];
     if (!step) throw new Error(`no step handles the prompt "${details.prompt.name}"`);
