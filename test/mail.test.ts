@@ -131,7 +131,7 @@ test('idp users expire-password forces the step at the next sign-in, even with e
   t.regex(output, /has expired/);
 
   const agent = new BrowserAgent(provider.issuer, 'en');
-  const login = await agent.open((await rp.authorize()).url.href);
+  const login = await agent.open((await rp.authorize({ ui_locales: 'en' })).url.href);
   const step = expectPage(await agent.submit(login, { username: 'anna', password: PASSWORD }));
   t.is(heading(step), 'Your password has expired');
   expectRedirect(

@@ -58,7 +58,8 @@ test('a consent page lists the scopes of a product that is not first-party', asy
   await provider.addUser('anna', 'correct horse battery staple');
   const agent = new BrowserAgent(provider.issuer, 'en');
 
-  const pending = await rp.authorize();
+  // anna prefers Danish; the product asks for English.
+  const pending = await rp.authorize({ ui_locales: 'en' });
   const login = await agent.open(pending.url.href);
   const consent = expectPage(
     await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }),
@@ -125,7 +126,7 @@ test('claims asked for one by one are listed on the consent page', async (t) => 
     userinfo: { email: null },
     id_token: { preferred_username: { essential: true } },
   });
-  const pending = await rp.authorize({ scope: 'openid', claims });
+  const pending = await rp.authorize({ scope: 'openid', claims, ui_locales: 'en' });
   const login = await agent.open(pending.url.href);
   const consent = expectPage(
     await agent.submit(login, { username: 'anna', password: 'correct horse battery staple' }),
