@@ -6,6 +6,7 @@ import { BinaryKeysOnMysql1796342400000 } from './1796342400000-binary-keys-on-m
 import { AuditEvents1796346000000 } from './1796346000000-audit-events.js';
 import { RateWindows1796349600000 } from './1796349600000-rate-windows.js';
 import { PasswordExpiryAndMail1796353200000 } from './1796353200000-password-expiry-and-mail.js';
+import { EntitlementsAndLogout1796356800000 } from './1796356800000-entitlements-and-logout.js';
 
 /**
  * Every migration, oldest first. A new migration is added here and nowhere
@@ -22,4 +23,5 @@ export const migrations = [
   AuditEvents1796346000000,
   RateWindows1796349600000,
   PasswordExpiryAndMail1796353200000,
+  EntitlementsAndLogout1796356800000,
 ];

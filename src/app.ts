@@ -5,6 +5,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { accountRouter } from './account/router.js';
 import { Accounts } from './accounts/accounts.js';
+import { Entitlements } from './accounts/entitlements.js';
 import { PasswordExpiry } from './accounts/password-expiry.js';
 import { PasswordHasher } from './accounts/password-hash.js';
 import { PasswordPolicy } from './accounts/password-policy.js';
@@ -27,6 +28,8 @@ import { Outbox } from './mail/outbox.js';
 import { createTransport } from './mail/transport.js';
 import { Metrics, metricsEndpoint } from './metrics/metrics.js';
 import { purgeExpired } from './oidc/adapter.js';
+import { BackchannelLogout } from './oidc/backchannel-logout.js';
+import { ClientStore } from './oidc/client-store.js';
 import { loadCookieKeys, loadSigningKeys, sharedSecret } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
 import { Recovery } from './recovery/recovery.js';
@@ -105,6 +108,7 @@ export async function createApp(
     }
     const renderer = new Renderer(config, catalogue);
     const expiry = new PasswordExpiry(config.passwordExpiry);
+    const entitlements = new Entitlements(db);
     const outbox = new Outbox(db, logger, config.mail.maxAttempts);
     const notifier = new Notifier(new MailComposer(config, catalogue), outbox, logger, config.mail);
     const provider = createProvider({
@@ -113,18 +117,24 @@ export async function createApp(
       accounts,
       registration,
       expiry,
+      entitlements,
       signingKeys,
       cookieKeys,
       pages: providerPages(config, renderer),
     });
+    await declareClients(config, new ClientStore(db, provider), logger);
+    const backchannel = new BackchannelLogout(db, provider, logger);
+    backchannel.install();
     const metrics = new Metrics(db);
     const services: Services = {
       config,
       logger,
       metrics,
+      backchannel,
       db,
       hasher,
       expiry,
+      entitlements,
       outbox,
       notifier,
       mailTransport: createTransport(config, logger),
@@ -160,7 +170,7 @@ export async function createApp(
     provider.use(accountRouter(services).routes());
     observeProvider(services);
 
-    const timers = [schedulePurge(services), ...scheduleMail(services)];
+    const timers = [schedulePurge(services), ...scheduleBackground(services)];
     return {
       provider,
       services,
@@ -173,6 +183,33 @@ export async function createApp(
   } catch (error) {
     await db.destroy();
     throw error;
+  }
+}
+
+/** Creates or updates the products the configuration declares: the file wins. */
+async function declareClients(config: Config, store: ClientStore, logger: Logger): Promise<void> {
+  for (const client of config.clients) {
+    const outcome = await store.declare({
+      id: client.id,
+      secret: client.secret,
+      isPublic: client.public,
+      redirectUris: client.redirectUris,
+      postLogoutRedirectUris: client.postLogoutRedirectUris,
+      name: client.name,
+      description: client.description,
+      clientUri: client.startUrl,
+      logoUri: client.logoUri,
+      firstParty: client.firstParty,
+      openToAll: client.openToAll,
+      backchannelLogoutUri: client.backchannelLogoutUri,
+      backchannelLogoutSessionRequired: client.backchannelLogoutSessionRequired,
+      accessTokenTtl: client.accessTokenTtl,
+      refreshTokenTtl: client.refreshTokenTtl,
+    });
+    logger.info(
+      { event: 'client.declared', client: client.id, outcome },
+      'client from the configuration',
+    );
   }
 }
 
@@ -243,12 +280,13 @@ function observeProvider(services: Services): void {
 }
 
 /**
- * Background mail work of this instance: delivering the outbox, and queueing
- * the password-expiry warnings that are due. Both are safe with several
- * instances at once (claims and unique keys in the database).
+ * Background work of this instance: delivering the mail outbox and the
+ * back-channel logouts, and queueing the password-expiry warnings that are
+ * due. All are safe with several instances at once (claims and unique keys
+ * in the database).
  */
-function scheduleMail(services: Services): (NodeJS.Timeout | undefined)[] {
-  const { config, db, logger, outbox, mailTransport, expiry, notifier } = services;
+function scheduleBackground(services: Services): (NodeJS.Timeout | undefined)[] {
+  const { config, db, logger, outbox, mailTransport, expiry, notifier, backchannel } = services;
   const every = (seconds: number, job: () => Promise<unknown>, what: string) => {
     if (seconds === 0) return undefined;
     let running = false;
@@ -271,6 +309,11 @@ function scheduleMail(services: Services): (NodeJS.Timeout | undefined)[] {
       'mail delivery',
     ),
     every(
+      config.backchannel.deliveryIntervalSeconds,
+      () => backchannel.deliverDue(),
+      'back-channel logout delivery',
+    ),
+    every(
       config.passwordExpiry.checkIntervalSeconds,
       () => queueExpiryWarnings(db, expiry, notifier),
       'queueing expiry warnings',
@@ -289,10 +332,11 @@ function schedulePurge(services: Services): NodeJS.Timeout | undefined {
       rateLimiter.purge(),
       audit.purge(config.audit.retentionDays),
       services.outbox.purge(config.audit.retentionDays),
+      services.backchannel.purge(config.audit.retentionDays),
     ])
-      .then(([tokens, recoveries, windows, events, mails]) =>
+      .then(([tokens, recoveries, windows, events, mails, logouts]) =>
         logger.debug(
-          { event: 'purge', tokens, recoveries, windows, events, mails },
+          { event: 'purge', tokens, recoveries, windows, events, mails, logouts },
           'expired state purged',
         ),
       )

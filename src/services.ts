@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { DataSource } from 'typeorm';
 
 import type { Accounts } from './accounts/accounts.js';
+import type { Entitlements } from './accounts/entitlements.js';
 import type { PasswordExpiry } from './accounts/password-expiry.js';
 import type { PasswordHasher } from './accounts/password-hash.js';
 import type { Passwords } from './accounts/passwords.js';
@@ -14,6 +15,7 @@ import type { Notifier } from './mail/notifier.js';
 import type { Outbox } from './mail/outbox.js';
 import type { MailTransport } from './mail/transport.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { BackchannelLogout } from './oidc/backchannel-logout.js';
 import type { Recovery } from './recovery/recovery.js';
 import type { RateLimiter } from './security/rate-limit.js';
 import type { SignInGuard } from './security/sign-in-guard.js';
@@ -25,9 +27,11 @@ export interface Services {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  backchannel: BackchannelLogout;
   db: DataSource;
   hasher: PasswordHasher;
   expiry: PasswordExpiry;
+  entitlements: Entitlements;
   outbox: Outbox;
   notifier: Notifier;
   mailTransport: MailTransport;

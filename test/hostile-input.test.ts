@@ -205,8 +205,7 @@ test("malformed protocol requests get the spec's errors, never a 500", async (t)
       'application/x-www-form-urlencoded',
     ],
   ];
-  const client = await provider.services.provider.Client.find('portal');
-  const auth = `Basic ${Buffer.from(`portal:${client?.clientSecret}`).toString('base64')}`;
+  const auth = `Basic ${Buffer.from(`portal:${rp.secret}`).toString('base64')}`;
   for (const [label, body, type] of tokenBodies) {
     const response = await fetch(`${provider.issuer}/token`, {
       method: 'POST',
@@ -227,8 +226,7 @@ test('sign-out, userinfo, introspection and revocation answer hostile values pro
   await provider.addUser('anna', 'correct horse battery staple', ANSWERS);
   const agent = new BrowserAgent(provider.issuer);
   const tokens = await rp.signIn(agent, 'anna', 'correct horse battery staple');
-  const client = await provider.services.provider.Client.find('portal');
-  const basic = `Basic ${Buffer.from(`portal:${client?.clientSecret}`).toString('base64')}`;
+  const basic = `Basic ${Buffer.from(`portal:${rp.secret}`).toString('base64')}`;
   const snapshot = () =>
     provider.services.db.query(
       'SELECT model, id, consumed_at FROM oidc_payloads ORDER BY model, id',

@@ -7,9 +7,9 @@ import type {
   QuestionProblem,
   SecurityQuestions,
 } from '../accounts/security-questions.js';
-import { OidcPayload } from '../db/entities/oidc-payload.js';
 import { User } from '../db/entities/user.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
+import { endAccountAccess } from '../oidc/adapter.js';
 import { isCountryCode } from './countries.js';
 
 /** The profile fields a form may send; a field it does not send stays as stored. */
@@ -139,19 +139,11 @@ export class Profile {
 
   /**
    * Ends every session of the user but `keepSessionUid`, with the sign-ins
-   * in progress and the tokens issued in those sessions. What the kept
+   * in progress and the tokens issued in those sessions; the products of
+   * the ended sessions are told by back-channel logout. What the kept
    * session's products hold stays valid. Returns how many records went.
    */
-  async endOtherSessions(userId: string, keepSessionUid: string): Promise<number> {
-    const repository = this.#db.getRepository(OidcPayload);
-    const rows = await repository.find({ where: { accountId: userId } });
-    const doomed = rows.filter((row) => {
-      if (row.model === 'Session') return row.uid !== keepSessionUid;
-      if (row.model === 'Grant' || row.model === 'Client') return false;
-      const payload = JSON.parse(row.payload) as { sessionUid?: string };
-      return payload.sessionUid !== keepSessionUid;
-    });
-    for (const row of doomed) await repository.delete({ model: row.model, id: row.id });
-    return doomed.length;
+  endOtherSessions(userId: string, keepSessionUid: string): Promise<number> {
+    return endAccountAccess(this.#db, userId, { keepSessionUid });
   }
 }

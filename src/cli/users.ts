@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { generateTemporaryPassword } from '../accounts/accounts.js';
 import type { PendingSteps } from '../accounts/registration.js';
 import { type User, User as UserEntity } from '../db/entities/user.js';
+import { ClientStore } from '../oidc/client-store.js';
 import type { WithApp } from './index.js';
 import { recordOperatorChange } from './operator-audit.js';
 import { printable } from './printable.js';
@@ -17,7 +18,13 @@ type Locks = { signIn: Date | null; recovery: Date | null };
 const lockText = (until: Date | null) =>
   until ? `locked until ${until.toISOString()} (idp users unlock)` : 'open';
 
-function describe(user: User, pending: PendingSteps, locks: Locks, expiresAt: Date | null): string {
+function describe(
+  user: User,
+  pending: PendingSteps,
+  locks: Locks,
+  expiresAt: Date | null,
+  products: string[],
+): string {
   const open = (Object.keys(STEP_NAMES) as (keyof PendingSteps)[]).filter((step) => pending[step]);
   const rows: [string, string | null][] = [
     ['id (sub)', user.id],
@@ -35,6 +42,7 @@ function describe(user: User, pending: PendingSteps, locks: Locks, expiresAt: Da
         ? 'expired by an operator: must be changed at next sign-in'
         : (expiresAt?.toISOString() ?? 'never'),
     ],
+    ['products', products.length ? products.join(', ') : 'none (besides open ones)'],
     ['sign-in', lockText(locks.signIn)],
     ['recovery', lockText(locks.recovery)],
     ['email', user.email],
@@ -82,16 +90,17 @@ export function userCommands(withApp: WithApp): Command {
     .command('show <username>')
     .description('show a user')
     .action(async (username: string) => {
-      const [user, pending, locks, expiresAt] = await withApp(async ({ services }) => {
+      const [user, pending, locks, expiresAt, products] = await withApp(async ({ services }) => {
         const found = await services.accounts.getByUsername(username);
         const locks = {
           signIn: (await services.signIn.lockState(username)).lockedUntil,
           recovery: (await services.recovery.lockState(username)).lockedUntil,
         };
         const pending = await services.registration.pending(found);
-        return [found, pending, locks, services.expiry.expiresAt(found)] as const;
+        const products = await services.entitlements.list(found.id);
+        return [found, pending, locks, services.expiry.expiresAt(found), products] as const;
       });
-      console.log(describe(user, pending, locks, expiresAt));
+      console.log(describe(user, pending, locks, expiresAt, products));
     });
 
   users
@@ -114,6 +123,39 @@ export function userCommands(withApp: WithApp): Command {
         await recordOperatorChange(app, 'operator.user_enabled', { userId: user.id });
       });
       console.log(`user ${username} enabled`);
+    });
+
+  users
+    .command('grant <username> <client>')
+    .description('let the user sign in to a product that is not open to all')
+    .action(async (username: string, clientId: string) => {
+      const added = await withApp(async (app) => {
+        const user = await app.services.accounts.getByUsername(username);
+        await new ClientStore(app.services.db, app.services.provider).get(clientId);
+        const added = await app.services.entitlements.grant(user.id, clientId);
+        await recordOperatorChange(app, 'operator.product_granted', { userId: user.id, clientId });
+        return added;
+      });
+      console.log(
+        added ? `${username} may use ${clientId}` : `${username} could already use ${clientId}`,
+      );
+    });
+
+  users
+    .command('revoke <username> <client>')
+    .description("take a product away; the user's tokens for it stop working at once")
+    .action(async (username: string, clientId: string) => {
+      const removed = await withApp(async (app) => {
+        const user = await app.services.accounts.getByUsername(username);
+        const removed = await app.services.entitlements.revoke(user.id, clientId);
+        await recordOperatorChange(app, 'operator.product_revoked', { userId: user.id, clientId });
+        return removed;
+      });
+      console.log(
+        removed
+          ? `${username} may no longer use ${clientId}`
+          : `${username} had no grant for ${clientId}`,
+      );
     });
 
   users

@@ -14,6 +14,30 @@ const databaseUrl = z
 
 const language = z.string().regex(/^[a-z]{2,3}$/, 'expected a two- or three-letter language code');
 
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+/** A product declared in the configuration: created or brought in line at every start. */
+const declaredClient = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._~-]{1,100}$/, 'expected 1 to 100 letters, digits or . _ ~ -'),
+  /** At least 32 characters; omitted for a public client or to keep the stored one. */
+  secret: z.string().min(32, 'a client secret needs at least 32 characters').optional(),
+  public: z.boolean().default(false),
+  redirectUris: z.array(httpUrl).min(1),
+  postLogoutRedirectUris: z.array(httpUrl).default([]),
+  name: z.string().min(1).max(100).optional(),
+  description: z.record(language, z.string().max(200)).optional(),
+  startUrl: httpUrl.optional(),
+  logoUri: httpUrl.optional(),
+  firstParty: z.boolean().default(false),
+  openToAll: z.boolean().default(false),
+  backchannelLogoutUri: httpUrl.optional(),
+  backchannelLogoutSessionRequired: z.boolean().optional(),
+  accessTokenTtl: z.number().int().min(60).optional(),
+  refreshTokenTtl: z.number().int().min(60).optional(),
+});
+
+export type DeclaredClient = z.infer<typeof declaredClient>;
+
 export const configSchema = z.strictObject({
   env: z.enum(['development', 'test', 'production']),
   issuer: z.url({ protocol: /^https?$/ }).refine((value) => {
@@ -93,6 +117,10 @@ export const configSchema = z.strictObject({
     /** How often the server looks for users to warn; 0 leaves it to `idp mail send-expiry-warnings`. */
     checkIntervalSeconds: z.number().int().min(0),
   }),
+  backchannel: z.strictObject({
+    /** How often queued back-channel logouts are sent or retried (0: never in the background). */
+    deliveryIntervalSeconds: z.number().int().min(0),
+  }),
   mail: z.strictObject({
     /** The sender of every message, e.g. `Example Credit <no-reply@example.com>`. */
     from: z.string().min(3),
@@ -125,7 +153,10 @@ export const configSchema = z.strictObject({
     idToken: seconds,
     authorizationCode: seconds,
     refreshToken: seconds,
+    /** A sign-in session's absolute lifetime, from the sign-in. */
     session: seconds,
+    /** A session unused this long (no product asked the provider) ends. */
+    sessionIdle: seconds,
     interaction: seconds,
     grant: seconds,
   }),
@@ -145,6 +176,8 @@ export const configSchema = z.strictObject({
   audit: z.strictObject({
     retentionDays: z.number().int().min(1).max(3650),
   }),
+  /** Products declared here win over the database at every start (see ClientStore.declare). */
+  clients: z.array(declaredClient),
   metrics: z.strictObject({
     enabled: z.boolean(),
     /** When set, /metrics answers only requests with `Authorization: Bearer <token>`. */

@@ -8,6 +8,8 @@ import { migrations } from '../../migrations/index.js';
 import type { Config } from '../config/schema.js';
 import { AttemptCounter } from './entities/attempt-counter.js';
 import { AuditEvent } from './entities/audit-event.js';
+import { Entitlement } from './entities/entitlement.js';
+import { LogoutDelivery } from './entities/logout-delivery.js';
 import { MailMessage } from './entities/mail-message.js';
 import { OidcPayload } from './entities/oidc-payload.js';
 import { PasswordHistory } from './entities/password-history.js';
@@ -30,6 +32,8 @@ export const entities = [
   AuditEvent,
   RateWindow,
   MailMessage,
+  Entitlement,
+  LogoutDelivery,
 ];
 
 export type DatabaseKind = 'mysql' | 'sqlite';

@@ -2,23 +2,38 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
+
+const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 /**
  * A small product that signs its users in through the provider, the way a
  * real relying party does: authorization code with PKCE, ID token checked,
- * userinfo fetched, RP-initiated logout. For trying the provider by hand
- * and for the tests; it keeps its sessions in memory.
+ * userinfo fetched, RP-initiated logout, and a back-channel logout endpoint
+ * (POST /backchannel-logout) that checks the logout token's signature,
+ * issuer, audience and event, and ends the matching sessions. For trying the
+ * provider by hand and for the tests; it keeps its sessions in memory.
  */
 export interface DemoOptions {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** The product's name on its pages. */
+  name?: string;
   /** 0 picks a free port; `url` in the result tells which. */
   port: number;
   scope?: string;
   /** Extra authorization parameters, e.g. ui_locales. */
   authorizationParams?: Record<string, string>;
+}
+
+/** A logout token the product received and accepted. */
+export interface ReceivedLogout {
+  sub: string;
+  sid?: string | undefined;
+  /** How many of the product's sessions it ended. */
+  ended: number;
 }
 
 interface DemoSession {
@@ -28,6 +43,8 @@ interface DemoSession {
   idToken?: string;
   claims?: Record<string, unknown>;
   userinfo?: Record<string, unknown>;
+  /** Set when the provider said (back-channel) that the session ended. */
+  signedOutByProvider?: boolean;
 }
 
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -40,7 +57,7 @@ function page(title: string, body: string): string {
 
 export async function startDemoRelyingParty(
   options: DemoOptions,
-): Promise<{ server: Server; url: string }> {
+): Promise<{ server: Server; url: string; logouts: ReceivedLogout[] }> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port, 'localhost', resolve));
   const base = `http://localhost:${(server.address() as AddressInfo).port}`;
@@ -54,13 +71,54 @@ export async function startDemoRelyingParty(
     insecure ? { execute: [oidc.allowInsecureRequests] } : undefined,
   );
   const sessions = new Map<string, DemoSession>();
+  const logouts: ReceivedLogout[] = [];
+  const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri as string));
+  const title = options.name ?? 'Demo product';
 
+  /** Back-Channel Logout 1.0, section 2.6: validate, then end the sessions it names. */
+  const backchannelLogout = async (req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const logoutToken = new URLSearchParams(body).get('logout_token') ?? '';
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(logoutToken, jwks, {
+        issuer: config.serverMetadata().issuer,
+        audience: options.clientId,
+        maxTokenAge: '2 minutes',
+      }));
+    } catch {
+      res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"invalid_request"}');
+      return;
+    }
+    const events = payload.events as Record<string, unknown> | undefined;
+    if (!events?.[BACKCHANNEL_EVENT] || 'nonce' in payload || !payload.sub) {
+      res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"invalid_request"}');
+      return;
+    }
+    const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
+    let ended = 0;
+    for (const session of sessions.values()) {
+      const claims = session.claims;
+      if (claims?.sub === payload.sub && (!sid || claims.sid === sid)) {
+        for (const key of Object.keys(session)) delete session[key as keyof DemoSession];
+        session.signedOutByProvider = true;
+        ended++;
+      }
+    }
+    logouts.push({ sub: payload.sub, sid, ended });
+    res.writeHead(200).end();
+  };
+
+  // Cookies do not tell ports apart: each product on localhost needs its own name.
+  const cookieName = `demo_sid_${options.clientId.replace(/[^\w]/g, '_')}`;
+  const cookiePattern = new RegExp(`(?:^|;\\s*)${cookieName}=([\\w-]+)`);
   const sessionOf = (req: IncomingMessage, res: ServerResponse): DemoSession => {
-    const id = /(?:^|;\s*)demo_sid=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const id = cookiePattern.exec(req.headers.cookie ?? '')?.[1];
     if (id && sessions.has(id)) return sessions.get(id) as DemoSession;
     const fresh = randomBytes(16).toString('base64url');
     sessions.set(fresh, {});
-    res.setHeader('Set-Cookie', `demo_sid=${fresh}; Path=/; HttpOnly; SameSite=Lax`);
+    res.setHeader('Set-Cookie', `${cookieName}=${fresh}; Path=/; HttpOnly; SameSite=Lax`);
     return sessions.get(fresh) as DemoSession;
   };
 
@@ -70,6 +128,9 @@ export async function startDemoRelyingParty(
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', base);
+    if (url.pathname === '/backchannel-logout' && req.method === 'POST') {
+      return backchannelLogout(req, res);
+    }
     const session = sessionOf(req, res);
 
     if (url.pathname === '/login') {
@@ -122,12 +183,14 @@ export async function startDemoRelyingParty(
 
     if (url.pathname === '/') {
       const body = session.claims
-        ? `<p>Signed in.</p><h2>ID token claims</h2>
+        ? `<p id="status">Signed in.</p><h2>ID token claims</h2>
 <pre id="claims">${escapeHtml(JSON.stringify(session.claims, null, 2))}</pre>
 <h2>Userinfo</h2><pre id="userinfo">${escapeHtml(JSON.stringify(session.userinfo, null, 2))}</pre>
 <p><a href="/logout">Log out</a></p>`
-        : '<p>Not signed in.</p><p><a href="/login">Log in</a></p>';
-      send(res, 200, page('Demo product', body));
+        : `<p id="status">${
+            session.signedOutByProvider ? 'Signed out by the provider.' : 'Not signed in.'
+          }</p><p><a href="/login">Log in</a></p>`;
+      send(res, 200, page(title, body));
       return;
     }
 
@@ -147,5 +210,5 @@ export async function startDemoRelyingParty(
       );
     });
   });
-  return { server, url: base };
+  return { server, url: base, logouts };
 }

@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import { loadConfig } from '../config/load.js';
 import { startDemoRelyingParty } from './relying-party.js';
-import { demoClientFile } from './seed.js';
+import { type DemoProductCredentials, demoProductsFile } from './seed.js';
 
-/** `npm run demo`: the demo product, with the credentials the development seed wrote. */
+/** `npm run demo`: the four demo products, with the credentials the development seed wrote. */
 const config = loadConfig();
-const file = demoClientFile(config.dataDir);
+const file = demoProductsFile(config.dataDir);
 if (!existsSync(file)) {
   process.stderr.write(
     `${file} not found: start the provider once with "npm start" (development mode) first.\n`,
@@ -15,9 +15,12 @@ if (!existsSync(file)) {
 }
 const demo = JSON.parse(readFileSync(file, 'utf8')) as {
   issuer: string;
-  clientId: string;
-  clientSecret: string;
-  port: number;
+  products: DemoProductCredentials[];
 };
-const { url } = await startDemoRelyingParty(demo);
-process.stdout.write(`Demo product on ${url}: open it and click "Log in".\n`);
+for (const product of demo.products) {
+  const { url } = await startDemoRelyingParty({ issuer: demo.issuer, ...product });
+  process.stdout.write(`${product.name.padEnd(12)} ${url}\n`);
+}
+process.stdout.write(
+  `Open ${demo.issuer}/ and sign in to a product; sign out of one to leave all.\n`,
+);

@@ -2,11 +2,13 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy as policies } from 'oidc-provider';
 
 import type { Accounts } from '../accounts/accounts.js';
+import type { Entitlements } from '../accounts/entitlements.js';
 import type { PasswordExpiry } from '../accounts/password-expiry.js';
 import type { PendingSteps, Registration } from '../accounts/registration.js';
 import type { User } from '../db/entities/user.js';
 import type { InteractionStep } from './step.js';
 import { consentStep } from './steps/consent.js';
+import { entitlementStep } from './steps/entitlement.js';
 import { loginStep } from './steps/login.js';
 import { passwordExpiredStep } from './steps/password-expired.js';
 import { personalDetailsStep } from './steps/personal-details.js';
@@ -25,13 +27,16 @@ const { Check, Prompt } = policies;
  * 1. login            - no session, the session's account is disabled or
  *                       gone, or the product forces a fresh sign-in
  *                       (prompt=login, max_age).
- * 2. password_expired - the password is older than passwordExpiry.maxAgeDays
+ * 2. entitlement      - the user may not use this product (it is not open to
+ *                       all, and no operator granted it): a page, then
+ *                       access_denied back to the product.
+ * 3. password_expired - the password is older than passwordExpiry.maxAgeDays
  *                       or an operator expired it.
- * 3. security         - step 1 of the one-time registration: the password is
+ * 4. security         - step 1 of the one-time registration: the password is
  *                       temporary, and/or no security questions are chosen.
- * 4. personal_details - step 2 of the registration: email, last name or
+ * 5. personal_details - step 2 of the registration: email, last name or
  *                       preferred language missing.
- * 5. consent          - a product that is not first-party asks for scopes
+ * 6. consent          - a product that is not first-party asks for scopes
  *                       or claims the user has not granted it yet.
  *                       First-party products are granted what they ask for
  *                       without a page (loadExistingGrant in
@@ -42,6 +47,7 @@ export function interactionPolicy(
   accounts: Accounts,
   registration: Registration,
   expiry: PasswordExpiry,
+  entitlements: Entitlements,
 ) {
   // The checks of one request share one read of the account.
   const userByRequest = new WeakMap<object, Promise<User | null>>();
@@ -72,13 +78,29 @@ export function interactionPolicy(
     );
   policy.add(
     new Prompt(
+      { name: 'entitlement', requestable: false },
+      new Check(
+        'not_entitled',
+        'the user has no access to this product',
+        'access_denied',
+        async (ctx) => {
+          const user = await userOf(ctx);
+          const client = ctx.oidc.client;
+          return Boolean(user && client && !(await entitlements.allows(user.id, client)));
+        },
+      ),
+    ),
+    1,
+  );
+  policy.add(
+    new Prompt(
       { name: 'password_expired', requestable: false },
       new Check('password_expired', 'the password has expired', async (ctx) => {
         const user = await userOf(ctx);
         return Boolean(user && expiry.isExpired(user));
       }),
     ),
-    1,
+    2,
   );
   policy.add(
     new Prompt(
@@ -92,7 +114,7 @@ export function interactionPolicy(
         Boolean((await pending(ctx))?.questions),
       ),
     ),
-    2,
+    3,
   );
   policy.add(
     new Prompt(
@@ -101,7 +123,7 @@ export function interactionPolicy(
         Boolean((await pending(ctx))?.details),
       ),
     ),
-    3,
+    4,
   );
   return policy;
 }
@@ -109,6 +131,7 @@ export function interactionPolicy(
 /** The step module that handles each prompt of the policy above. */
 export const STEPS: Readonly<Record<string, InteractionStep>> = {
   login: loginStep,
+  entitlement: entitlementStep,
   password_expired: passwordExpiredStep,
   security: securityStep,
   personal_details: personalDetailsStep,

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { type DataSource, type FindOptionsWhere, IsNull, LessThan, type Repository } from 'typeorm';
 
+import { LogoutDelivery } from '../db/entities/logout-delivery.js';
 import { OidcPayload } from '../db/entities/oidc-payload.js';
 
 const epochSeconds = () => Math.floor(Date.now() / 1000);
@@ -129,12 +132,51 @@ function accountOf(payload: AdapterPayload): string | null {
 }
 
 /**
- * Ends everything a user holds at the provider: their sessions (so every
- * product's single sign-on ends), grants, tokens, and sign-ins in progress.
+ * Ends what a user holds at the provider: their sessions (so every
+ * product's single sign-on ends), grants, tokens, and sign-ins in progress;
+ * or, with `keepSessionUid`, everything but that session and what was
+ * issued in it. Each product that took part in an ended session is queued a
+ * back-channel logout (LogoutDelivery), in the same transaction. Returns how
+ * many records went.
  */
-export async function endAccountAccess(db: DataSource, accountId: string): Promise<number> {
-  const result = await db.getRepository(OidcPayload).delete({ accountId });
-  return result.affected ?? 0;
+export async function endAccountAccess(
+  db: DataSource,
+  accountId: string,
+  options: { keepSessionUid?: string } = {},
+): Promise<number> {
+  return db.transaction(async (manager) => {
+    const rows = await manager.find(OidcPayload, { where: { accountId } });
+    const keep = options.keepSessionUid;
+    const doomed = rows.filter((row) => {
+      if (keep === undefined) return true;
+      if (row.model === 'Session') return row.uid !== keep;
+      if (row.model === 'Grant') return false;
+      const payload = JSON.parse(row.payload) as { sessionUid?: string };
+      return payload.sessionUid !== keep;
+    });
+    const now = Date.now();
+    const deliveries = doomed
+      .filter((row) => row.model === 'Session' && (row.expiresAt ?? Infinity) > now / 1000)
+      .flatMap((row) => {
+        const { authorizations = {} } = JSON.parse(row.payload) as {
+          authorizations?: Record<string, { sid?: string }>;
+        };
+        return Object.entries(authorizations)
+          .filter(([, authorization]) => typeof authorization.sid === 'string')
+          .map(([clientId, authorization]) => ({
+            id: randomUUID(),
+            clientId,
+            accountId,
+            sid: authorization.sid as string,
+            createdAt: now,
+            nextAttemptAt: now,
+            attempts: 0,
+          }));
+      });
+    if (deliveries.length > 0) await manager.insert(LogoutDelivery, deliveries);
+    for (const row of doomed) await manager.delete(OidcPayload, { model: row.model, id: row.id });
+    return doomed.length;
+  });
 }
 
 /** Deletes expired rows; returns how many went. Safe to run on every instance at once. */

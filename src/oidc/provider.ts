@@ -6,6 +6,7 @@ import Provider, {
 import type { DataSource } from 'typeorm';
 
 import type { Accounts } from '../accounts/accounts.js';
+import type { Entitlements } from '../accounts/entitlements.js';
 import type { PasswordExpiry } from '../accounts/password-expiry.js';
 import type { Registration } from '../accounts/registration.js';
 import type { Config } from '../config/schema.js';
@@ -17,6 +18,7 @@ import {
   isFirstParty,
   validateExtraClientMetadata,
 } from './client-metadata.js';
+import { isHashedClientSecret, matchesClientSecret } from './client-secret.js';
 import type { PrivateJwk } from './keys.js';
 
 export interface ProviderPages {
@@ -31,6 +33,7 @@ export interface ProviderDependencies {
   accounts: Accounts;
   registration: Registration;
   expiry: PasswordExpiry;
+  entitlements: Entitlements;
   signingKeys: PrivateJwk[];
   cookieKeys: string[];
   pages: ProviderPages;
@@ -59,6 +62,9 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   return grant;
 }
 
+const numberOr = (value: unknown, fallback: number) =>
+  typeof value === 'number' ? value : fallback;
+
 /** The provider's own profile page, signing users in through the provider like any product. */
 export const ACCOUNT_CLIENT_ID = 'idp-account';
 
@@ -72,6 +78,7 @@ function accountClient(config: Config): ClientMetadata {
     grant_types: [],
     token_endpoint_auth_method: 'none',
     first_party: true,
+    open_to_all: true,
   };
 }
 
@@ -118,7 +125,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     loadExistingGrant,
     interactions: {
-      policy: interactionPolicy(deps.accounts, deps.registration, deps.expiry),
+      policy: interactionPolicy(deps.accounts, deps.registration, deps.expiry, deps.entitlements),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     features: {
@@ -142,6 +149,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
         // unknown one, so revocation cannot be used to test tokens.
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: pages.logoutSource,
@@ -149,12 +157,22 @@ export function createProvider(deps: ProviderDependencies): Provider {
       },
     },
     ttl: {
-      AccessToken: config.ttl.accessToken,
       ClientCredentials: config.ttl.clientCredentials,
       IdToken: config.ttl.idToken,
       AuthorizationCode: config.ttl.authorizationCode,
-      RefreshToken: config.ttl.refreshToken,
-      Session: config.ttl.session,
+      AccessToken: (_ctx, _token, client) =>
+        numberOr(client?.metadata().access_token_ttl, config.ttl.accessToken),
+      RefreshToken: (_ctx, _token, client) =>
+        numberOr(client?.metadata().refresh_token_ttl, config.ttl.refreshToken),
+      // Saved again at every request that uses it: the session lives until it
+      // has been idle for sessionIdle, and never past `session` after sign-in.
+      Session: (_ctx, session) => {
+        const idle = config.ttl.sessionIdle;
+        const loginTs = session.loginTs;
+        if (!loginTs) return idle;
+        const left = loginTs + config.ttl.session - Math.floor(Date.now() / 1000);
+        return Math.max(1, Math.min(idle, left));
+      },
       Interaction: config.ttl.interaction,
       Grant: config.ttl.grant,
     },
@@ -162,6 +180,17 @@ export function createProvider(deps: ProviderDependencies): Provider {
   };
 
   const provider = new Provider(config.issuer, configuration);
+  // Client secrets are stored hashed (client-secret.ts); secrets stored
+  // before that are still compared as they are.
+  const compareStored = provider.Client.prototype.compareClientSecret;
+  provider.Client.prototype.compareClientSecret = function (
+    this: { clientSecret?: string },
+    actual: string,
+  ) {
+    const stored = this.clientSecret;
+    if (isHashedClientSecret(stored)) return matchesClientSecret(stored, actual);
+    return compareStored.call(this, actual);
+  };
   provider.proxy = config.trustProxy;
   // Behind a proxy, the client address is the one the nearest proxy appended
   // to X-Forwarded-For; anything further left is whatever the client sent.

@@ -1,5 +1,7 @@
 import Router from '@koa/router';
 
+import { descriptionOf } from '../oidc/client-metadata.js';
+import { ClientStore } from '../oidc/client-store.js';
 import type { Services } from '../services.js';
 import { pageLanguage } from './language.js';
 
@@ -7,16 +9,25 @@ import { pageLanguage } from './language.js';
 export function siteRouter(services: Services): Router {
   const router = new Router();
 
-  router.get('/', (ctx) => {
+  // The start page shows a tile for every product with a start URL, as the
+  // products' common login page did: name, one line about it, a link.
+  router.get('/', async (ctx) => {
     const lang = pageLanguage(ctx, services.config);
     const t = services.renderer.translator(lang);
+    const clients = await new ClientStore(services.db, services.provider).list();
+    const products = clients
+      .filter((client) => typeof client.client_uri === 'string')
+      .map((client) => ({
+        name: String(client.client_name ?? client.client_id),
+        description: descriptionOf(client, lang, services.config.languages.default),
+        url: client.client_uri as string,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name, lang));
     ctx.type = 'html';
     ctx.body = services.renderer.render(
       'home',
       { lang, path: ctx.url },
-      {
-        title: t('home.pageTitle'),
-      },
+      { title: t('home.pageTitle'), products },
     );
   });
 

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-
+import type { NewClient } from '../../src/oidc/client-store.js';
 import { type BrowserAgent, expectPage, expectRedirect } from './browser-agent.js';
 import type { TestProvider } from './server.js';
 
@@ -16,22 +16,33 @@ export interface PendingAuthorization {
 export class TestRelyingParty {
   readonly clientId: string;
   readonly config: oidc.Configuration;
+  /** The client secret (confidential clients), as the product holds it. */
+  readonly secret: string | undefined;
+  readonly redirectUri: string;
 
-  private constructor(clientId: string, config: oidc.Configuration) {
+  private constructor(
+    clientId: string,
+    config: oidc.Configuration,
+    secret: string | undefined,
+    redirectUri: string,
+  ) {
     this.clientId = clientId;
     this.config = config;
+    this.secret = secret;
+    this.redirectUri = redirectUri;
   }
 
   static async register(
     provider: TestProvider,
-    options: { id?: string; firstParty?: boolean; isPublic?: boolean; name?: string } = {},
+    options: Partial<NewClient> = {},
   ): Promise<TestRelyingParty> {
     const id = options.id ?? 'portal';
+    const redirectUri = options.redirectUris?.[0] ?? REDIRECT_URI;
     const metadata = await provider.addClient({
+      ...options,
       id,
       firstParty: options.firstParty ?? true,
       isPublic: options.isPublic ?? false,
-      name: options.name,
     });
     const auth = metadata.client_secret
       ? oidc.ClientSecretBasic(metadata.client_secret)
@@ -39,7 +50,7 @@ export class TestRelyingParty {
     const config = await oidc.discovery(new URL(provider.issuer), id, undefined, auth, {
       execute: [oidc.allowInsecureRequests],
     });
-    return new TestRelyingParty(id, config);
+    return new TestRelyingParty(id, config, metadata.client_secret, redirectUri);
   }
 
   async authorize(params: Record<string, string> = {}): Promise<PendingAuthorization> {
@@ -47,7 +58,7 @@ export class TestRelyingParty {
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const url = oidc.buildAuthorizationUrl(this.config, {
-      redirect_uri: REDIRECT_URI,
+      redirect_uri: this.redirectUri,
       scope: 'openid profile email',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',

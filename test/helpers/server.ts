@@ -131,6 +131,7 @@ export class TestProvider {
       postLogoutRedirectUris: ['http://localhost:9/'],
       firstParty: true,
       isPublic: false,
+      openToAll: true,
       ...client,
     });
   }
