@@ -183,3 +183,57 @@ test('keys rotate: a new key per algorithm signs, the old ones stay listed', asy
   t.is(after.filter((line) => line.endsWith('\tsigning')).length, 2);
   for (const line of before) t.true(after.includes(line.replace('\tsigning', '\tverify only')));
 });
+
+test('operators describe products and grant or revoke them per user', async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  const ok = async (...args: string[]) => {
+    const run = await idp(db.url, ...args);
+    t.is(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+    return run.stdout;
+  };
+
+  await ok(
+    'clients',
+    'add',
+    '--id',
+    'garanti',
+    '--redirect-uri',
+    'https://g.example/cb',
+    '--name',
+    'Garanti@Net',
+    '--description',
+    'da=Bestil garantier',
+    '--description',
+    'en=Order guarantees',
+    '--start-url',
+    'https://g.example/',
+    '--backchannel-logout-uri',
+    'https://g.example/bcl',
+    '--backchannel-session-required',
+    '--access-token-ttl',
+    '300',
+  );
+  await ok('clients', 'update', 'garanti', '--name', 'Garanti', '--open-to-all');
+  const shown = JSON.parse(await ok('clients', 'show', 'garanti')) as Record<string, unknown>;
+  t.like(shown, {
+    client_name: 'Garanti',
+    description: { da: 'Bestil garantier', en: 'Order guarantees' },
+    client_uri: 'https://g.example/',
+    backchannel_logout_uri: 'https://g.example/bcl',
+    backchannel_logout_session_required: true,
+    access_token_ttl: 300,
+    open_to_all: true,
+    redirect_uris: ['https://g.example/cb'],
+  });
+  t.false('client_secret' in shown);
+
+  await ok('users', 'add', '--username', 'anna', '--temporary-password', 'Midlertidig-kode-9876');
+  t.regex(await ok('users', 'grant', 'anna', 'garanti'), /anna may use garanti/);
+  t.regex(await ok('users', 'show', 'anna'), /products\s+garanti/);
+  t.regex(await ok('users', 'revoke', 'anna', 'garanti'), /no longer use garanti/);
+  t.regex(await ok('users', 'show', 'anna'), /products\s+none/);
+  const unknown = await idp(db.url, 'users', 'grant', 'anna', 'nope');
+  t.is(unknown.code, 1);
+  t.regex(errorLines(unknown).join('\n'), /no client with id "nope"/);
+});
