@@ -7,6 +7,7 @@ import { AuditEvents1796346000000 } from './1796346000000-audit-events.js';
 import { RateWindows1796349600000 } from './1796349600000-rate-windows.js';
 import { PasswordExpiryAndMail1796353200000 } from './1796353200000-password-expiry-and-mail.js';
 import { EntitlementsAndLogout1796356800000 } from './1796356800000-entitlements-and-logout.js';
+import { JobLeases1796360400000 } from './1796360400000-job-leases.js';
 
 /**
  * Every migration, oldest first. A new migration is added here and nowhere
@@ -24,4 +25,5 @@ export const migrations = [
   RateWindows1796349600000,
   PasswordExpiryAndMail1796353200000,
   EntitlementsAndLogout1796356800000,
+  JobLeases1796360400000,
 ];

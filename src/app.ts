@@ -20,16 +20,16 @@ import { serializeSqlite } from './db/sqlite-serializer.js';
 import { isDatabaseUnavailable } from './db/unavailable.js';
 import { Catalogue } from './i18n/catalogue.js';
 import { interactionRouter } from './interactions/router.js';
+import { startScheduler } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
 import { MailComposer } from './mail/composer.js';
-import { queueExpiryWarnings } from './mail/expiry-warnings.js';
 import { Notifier } from './mail/notifier.js';
 import { Outbox } from './mail/outbox.js';
 import { createTransport } from './mail/transport.js';
 import { Metrics, metricsEndpoint } from './metrics/metrics.js';
-import { purgeExpired } from './oidc/adapter.js';
 import { BackchannelLogout } from './oidc/backchannel-logout.js';
 import { ClientStore } from './oidc/client-store.js';
+import { startKeyReload } from './oidc/key-reload.js';
 import { loadCookieKeys, loadSigningKeys, sharedSecret } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
 import { Recovery } from './recovery/recovery.js';
@@ -170,12 +170,14 @@ export async function createApp(
     provider.use(accountRouter(services).routes());
     observeProvider(services);
 
-    const timers = [schedulePurge(services), ...scheduleBackground(services)];
+    const scheduler = startScheduler(services);
+    const keyReload = startKeyReload(provider, db, config, logger, signingKeys);
     return {
       provider,
       services,
       async close() {
-        for (const timer of timers) if (timer) clearInterval(timer);
+        keyReload.stop();
+        await scheduler.stop();
         services.mailTransport.close();
         await db.destroy();
       },
@@ -277,71 +279,4 @@ function observeProvider(services: Services): void {
       .record({ type: 'logout', outcome: 'success', userId, clientId: clientOf(ctx) }, ctx)
       .catch(() => undefined);
   });
-}
-
-/**
- * Background work of this instance: delivering the mail outbox and the
- * back-channel logouts, and queueing the password-expiry warnings that are
- * due. All are safe with several instances at once (claims and unique keys
- * in the database).
- */
-function scheduleBackground(services: Services): (NodeJS.Timeout | undefined)[] {
-  const { config, db, logger, outbox, mailTransport, expiry, notifier, backchannel } = services;
-  const every = (seconds: number, job: () => Promise<unknown>, what: string) => {
-    if (seconds === 0) return undefined;
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      job()
-        .catch((error: unknown) => logger.warn({ err: error }, `${what} failed`))
-        .finally(() => {
-          running = false;
-        });
-    }, seconds * 1000);
-    timer.unref();
-    return timer;
-  };
-  return [
-    every(
-      config.mail.deliveryIntervalSeconds,
-      () => outbox.deliverDue(mailTransport),
-      'mail delivery',
-    ),
-    every(
-      config.backchannel.deliveryIntervalSeconds,
-      () => backchannel.deliverDue(),
-      'back-channel logout delivery',
-    ),
-    every(
-      config.passwordExpiry.checkIntervalSeconds,
-      () => queueExpiryWarnings(db, expiry, notifier),
-      'queueing expiry warnings',
-    ),
-  ];
-}
-
-function schedulePurge(services: Services): NodeJS.Timeout | undefined {
-  const { config, db, logger, recovery, rateLimiter, audit } = services;
-  const seconds = config.database.purgeIntervalSeconds;
-  if (seconds === 0) return undefined;
-  const timer = setInterval(() => {
-    Promise.all([
-      purgeExpired(db),
-      recovery.purgeExpired(),
-      rateLimiter.purge(),
-      audit.purge(config.audit.retentionDays),
-      services.outbox.purge(config.audit.retentionDays),
-      services.backchannel.purge(config.audit.retentionDays),
-    ])
-      .then(([tokens, recoveries, windows, events, mails, logouts]) =>
-        logger.debug(
-          { event: 'purge', tokens, recoveries, windows, events, mails, logouts },
-          'expired state purged',
-        ),
-      )
-      .catch((error: unknown) => logger.warn({ err: error }, 'purging expired state failed'));
-  }, seconds * 1000);
-  timer.unref();
-  return timer;
 }

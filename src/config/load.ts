@@ -23,6 +23,7 @@ const environmentOverrides: Record<
   PASSWORD_HASH_LOGN: { path: 'passwordHash.logN', kind: 'number' },
   SIGNING_KEYS_FILE: { path: 'keys.signingKeysFile', kind: 'string' },
   COOKIE_KEYS: { path: 'keys.cookieKeys', kind: 'list' },
+  KEYS_RELOAD_INTERVAL_SECONDS: { path: 'keys.reloadIntervalSeconds', kind: 'number' },
   DEFAULT_LANGUAGE: { path: 'languages.default', kind: 'string' },
   BRAND_NAME: { path: 'brand.name', kind: 'string' },
   CONTACT_URL: { path: 'brand.contactUrl', kind: 'string' },

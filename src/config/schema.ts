@@ -146,6 +146,12 @@ export const configSchema = z.strictObject({
   keys: z.strictObject({
     signingKeysFile: z.string().min(1).nullable(),
     cookieKeys: z.array(z.string().min(32, 'each cookie key needs at least 32 characters')),
+    /**
+     * How often each instance rereads the signing keys from the database
+     * (0: only at start). A new key is published at once and signs only
+     * after two intervals, when every instance publishes it.
+     */
+    reloadIntervalSeconds: z.number().int().min(0).max(86400),
   }),
   ttl: z.strictObject({
     accessToken: seconds,

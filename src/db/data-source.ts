@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import { AttemptCounter } from './entities/attempt-counter.js';
 import { AuditEvent } from './entities/audit-event.js';
 import { Entitlement } from './entities/entitlement.js';
+import { JobLease } from './entities/job-lease.js';
 import { LogoutDelivery } from './entities/logout-delivery.js';
 import { MailMessage } from './entities/mail-message.js';
 import { OidcPayload } from './entities/oidc-payload.js';
@@ -34,6 +35,7 @@ export const entities = [
   MailMessage,
   Entitlement,
   LogoutDelivery,
+  JobLease,
 ];
 
 export type DatabaseKind = 'mysql' | 'sqlite';

@@ -60,11 +60,29 @@ export async function loadSigningKeys(db: DataSource, config: Config): Promise<P
   if (config.keys.signingKeysFile) return readJwksFile(config.keys.signingKeysFile);
 
   for (const alg of SIGNING_ALGORITHMS) await insertKey(db, alg, `initial-${alg}`);
+  return readSigningKeys(db, config.keys.reloadIntervalSeconds);
+}
 
+/**
+ * The stored keys in signing order: the provider signs with the first key
+ * of an algorithm. A key younger than two reload intervals is published
+ * (every instance that reloaded lists it) but placed after the others, so
+ * no instance signs with it before all of them publish it.
+ */
+export async function readSigningKeys(
+  db: DataSource,
+  reloadIntervalSeconds: number,
+  now = Date.now(),
+): Promise<PrivateJwk[]> {
   const rows = await db
     .getRepository(SigningKey)
     .find({ order: { createdAt: 'DESC', kid: 'ASC' } });
-  return rows.map((row) => JSON.parse(row.privateJwk) as PrivateJwk);
+  const matureBefore = now - reloadIntervalSeconds * 2000;
+  const mature = rows.filter((row) => row.createdAt <= matureBefore);
+  const young = rows.filter((row) => row.createdAt > matureBefore);
+  // A database whose keys are all new (the first start) signs with them at once.
+  const ordered = mature.length > 0 ? [...mature, ...young] : young;
+  return ordered.map((row) => JSON.parse(row.privateJwk) as PrivateJwk);
 }
 
 /** Adds a new key for each algorithm; the old ones stay published for verification. */

@@ -31,6 +31,10 @@ export interface TestProviderOptions {
   databaseUrl?: (url: string) => string;
   /** The public issuer, when it is not the server's own address (a proxy in front). */
   issuer?: string;
+  /** Another instance's database to share (its owner drops it). */
+  database?: TestDatabase;
+  /** The port to listen on (instances behind a test balancer are given theirs). */
+  port?: number;
   /** Receives every log line (at debug level) instead of standard output. */
   log?: DestinationStream;
 }
@@ -62,7 +66,8 @@ export class TestProvider {
     settings?: Record<string, unknown>,
     options: TestProviderOptions = {},
   ): Promise<TestProvider> {
-    const database = await createTestDatabase();
+    const shared = options.database;
+    const database = shared ?? (await createTestDatabase());
     let configFile: string | undefined;
     if (settings) {
       const dir = mkdtempSync(join(tmpdir(), 'idp-settings-'));
@@ -74,7 +79,7 @@ export class TestProvider {
     // starts; another test process may take it meanwhile, and then the
     // next free port is tried.
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = options.port ?? (await freePort());
       const config = loadConfig({
         ...env,
         ...(configFile ? { CONFIG_FILE: configFile } : {}),
@@ -87,12 +92,12 @@ export class TestProvider {
       const provider = new TestProvider(config, database, options.log);
       try {
         await provider.#listen();
-        t.teardown(() => provider.stop().then(() => database.drop()));
+        t.teardown(() => provider.stop().then(() => (shared ? undefined : database.drop())));
         return provider;
       } catch (error) {
         const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-        if (!taken || attempt === 5) {
-          await database.drop();
+        if (!taken || attempt === 5 || options.port) {
+          if (!shared) await database.drop();
           throw error;
         }
       }

@@ -1,0 +1,365 @@
+/**
+ * `npm run bench`: measures a running provider the way production runs it
+ * (a separate server process, production settings, scrypt at the configured
+ * cost) on MariaDB and on SQLite, and prints one table per database:
+ * requests per second and p50/p95/p99 latency for full sign-ins (driven
+ * here: authorization request, login form, code exchange, ID token
+ * checked), refresh-token and client-credentials grants, userinfo,
+ * introspection, discovery and JWKS (autocannon), the server's peak memory,
+ * the machine's raw scrypt capacity and the sign-in to scrypt ratio. The
+ * results are also written as JSON.
+ *
+ *   npm run bench -- [--db mysql|sqlite|both] [--duration 15] [--connections 8]
+ *                    [--users 200] [--out bench-results.json]
+ *
+ * MariaDB: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/); a
+ * database is created for the run and dropped after it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import autocannon from 'autocannon';
+import * as oidc from 'openid-client';
+
+import type { PasswordHasher } from '../../src/accounts/password-hash.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import { SecurityAnswer } from '../../src/db/entities/security-answer.js';
+import { User } from '../../src/db/entities/user.js';
+import { createLogger } from '../../src/logger.js';
+import { ClientStore } from '../../src/oidc/client-store.js';
+import { BrowserAgent, expectRedirect } from '../helpers/browser-agent.js';
+import { createTestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/server.js';
+
+const { values: args } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'both' },
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '8' },
+    users: { type: 'string', default: '200' },
+    out: { type: 'string', default: 'bench-results.json' },
+  },
+});
+const DURATION_S = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const USERS = Number(args.users);
+const PASSWORD = 'bench password that is long enough 42';
+const REDIRECT_URI = 'http://localhost:9/callback';
+const CORES = availableParallelism();
+
+interface Row {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
+/** Runs `work` in `connections` loops for the duration; latencies in ms. */
+async function drive(name: string, connections: number, work: (loop: number) => Promise<void>) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + DURATION_S * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async (_, loop) => {
+      while (performance.now() < deadline) {
+        const begin = performance.now();
+        try {
+          await work(loop);
+          latencies.push(performance.now() - begin);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    requestsPerSecond: latencies.length / seconds,
+    p50: quantile(latencies, 0.5),
+    p95: quantile(latencies, 0.95),
+    p99: quantile(latencies, 0.99),
+    errors,
+  } satisfies Row;
+}
+
+async function cannon(name: string, options: autocannon.Options): Promise<Row> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
+  return {
+    name,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p95: result.latency.p97_5,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+/** scrypt verifications per second at the configured cost, every core busy. */
+async function scryptCapacity(hasher: PasswordHasher): Promise<number> {
+  const hash = await hasher.hash(PASSWORD);
+  let done = 0;
+  const deadline = performance.now() + 5000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CORES * 2 }, async () => {
+      while (performance.now() < deadline) {
+        await hasher.verify(hash, PASSWORD);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+
+function peakRssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function benchDatabase(kind: 'sqlite' | 'mysql') {
+  process.env.TEST_DB = kind;
+  process.env.TEST_MYSQL_URL ??= process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
+  const database = await createTestDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'idp-bench-'));
+  const configFile = join(dir, 'bench.json');
+  // Production settings, minus what would refuse a load test from one address.
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      rateLimit: { windowSeconds: 60, signIn: 0, recovery: 0, token: 0 },
+      signIn: { maxFailures: 100, lockSeconds: 60, maxLockSeconds: 60 },
+    }),
+  );
+  const port = await freePort();
+  const env = {
+    NODE_ENV: 'production',
+    ISSUER: `http://localhost:${port}`,
+    PORT: String(port),
+    DATABASE_URL: database.url,
+    CONFIG_FILE: configFile,
+    METRICS_ENABLED: 'false',
+    LOG_LEVEL: 'warn',
+  };
+  const config = loadConfig(env);
+  const issuer = config.issuer;
+
+  // Seed: one product and USERS registered users (one hash, shared: the
+  // stored hashes are valid, and seeding stays fast at production cost).
+  const app = await createApp(config, createLogger('silent'));
+  const client = await new ClientStore(app.services.db, app.services.provider).add({
+    id: 'bench',
+    redirectUris: [REDIRECT_URI],
+    postLogoutRedirectUris: [],
+    firstParty: true,
+    openToAll: true,
+    isPublic: false,
+  });
+  const passwordHash = await app.services.hasher.hash(PASSWORD);
+  const answerHash = await app.services.hasher.hash('answer');
+  const now = new Date();
+  const users = Array.from({ length: USERS }, (_, i) => ({
+    id: randomUUID(),
+    username: `user${i}`,
+    usernameKey: `user${i}`,
+    passwordHash,
+    passwordChangedAt: now,
+    status: 'active' as const,
+    mustChangePassword: false,
+    passwordExpired: false,
+    email: `user${i}@example.com`,
+    emailKey: `user${i}@example.com`,
+    lastName: 'Bench',
+    preferredLanguage: 'da',
+    createdAt: now,
+    updatedAt: now,
+  }));
+  for (let i = 0; i < users.length; i += 100) {
+    await app.services.db.getRepository(User).insert(users.slice(i, i + 100));
+  }
+  const questions = app.services.questions.catalogue;
+  const answers = users.flatMap((user) =>
+    [1, 2, 3].map((position) => ({
+      userId: user.id,
+      position,
+      questionId: questions[position - 1] as string,
+      answerHash,
+      createdAt: now,
+    })),
+  );
+  for (let i = 0; i < answers.length; i += 300) {
+    await app.services.db.getRepository(SecurityAnswer).insert(answers.slice(i, i + 300));
+  }
+  const capacity = await scryptCapacity(app.services.hasher);
+  await app.close();
+
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (let i = 0; ; i++) {
+      const ready = await fetch(`${issuer}/readyz`).catch(() => undefined);
+      if (ready?.ok) break;
+      if (i > 300) throw new Error('the server did not become ready');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const rp = await oidc.discovery(
+      new URL(issuer),
+      'bench',
+      undefined,
+      oidc.ClientSecretBasic(client.client_secret as string),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const basic = `Basic ${Buffer.from(`bench:${client.client_secret}`).toString('base64')}`;
+
+    let next = 0;
+    const signIn = async (scope = 'openid profile email') => {
+      const username = `user${next++ % USERS}`;
+      const agent = new BrowserAgent(issuer);
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const url = oidc.buildAuthorizationUrl(rp, {
+        redirect_uri: REDIRECT_URI,
+        scope,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+      });
+      const login = await agent.open(url.href);
+      const callback = expectRedirect(await agent.submit(login, { username, password: PASSWORD }));
+      return oidc.authorizationCodeGrant(rp, new URL(callback), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+    };
+
+    const rows: Row[] = [];
+    rows.push(await drive('full sign-in', CONNECTIONS, async () => void (await signIn())));
+
+    // One refresh token per loop; each grant rotates it.
+    const refreshTokens = await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => (await signIn()).refresh_token as string),
+    );
+    rows.push(
+      await drive('refresh_token grant', CONNECTIONS, async (loop) => {
+        const response = await fetch(`${issuer}/token`, {
+          method: 'POST',
+          headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'refresh_token',
+            refresh_token: refreshTokens[loop] as string,
+          }),
+        });
+        if (!response.ok) throw new Error(`refresh: ${response.status}`);
+        refreshTokens[loop] = ((await response.json()) as { refresh_token: string }).refresh_token;
+      }),
+    );
+    rows.push(
+      await cannon('client_credentials grant', {
+        url: `${issuer}/token`,
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      }),
+    );
+    const { access_token: accessToken } = await signIn();
+    rows.push(
+      await cannon('userinfo', {
+        url: `${issuer}/me`,
+        headers: { authorization: `Bearer ${accessToken}` },
+      }),
+    );
+    rows.push(
+      await cannon('introspection', {
+        url: `${issuer}/token/introspection`,
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${accessToken}`,
+      }),
+    );
+    rows.push(await cannon('discovery', { url: `${issuer}/.well-known/openid-configuration` }));
+    rows.push(await cannon('jwks', { url: `${issuer}/jwks` }));
+
+    const sessions = await sessionFootprint(database.url, kind);
+    return {
+      database: kind,
+      scryptLogN: config.passwordHash.logN,
+      scryptVerificationsPerSecond: capacity,
+      signInToScryptRatio: (rows[0]?.requestsPerSecond ?? 0) / capacity,
+      serverPeakRssMb: peakRssMb(server),
+      sessionBytesInDatabase: sessions,
+      rows,
+    };
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Average size of a stored session (its JSON payload), the whole cost of a session at rest. */
+async function sessionFootprint(url: string, kind: 'sqlite' | 'mysql'): Promise<number> {
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, LOG_LEVEL: 'silent' });
+  const { createDataSource } = await import('../../src/db/data-source.js');
+  const db = await createDataSource(config);
+  await db.initialize();
+  try {
+    const length = kind === 'mysql' ? 'LENGTH(payload)' : 'LENGTH(CAST(payload AS BLOB))';
+    const [row] = await db.query(
+      `SELECT AVG(${length} + LENGTH(id) + 64) AS bytes FROM oidc_payloads WHERE model = 'Session'`,
+    );
+    return Math.round(Number(row?.bytes ?? 0));
+  } finally {
+    await db.destroy();
+  }
+}
+
+const kinds: ('sqlite' | 'mysql')[] =
+  args.db === 'both' ? ['mysql', 'sqlite'] : [args.db as 'sqlite' | 'mysql'];
+const results = [];
+for (const kind of kinds) {
+  const result = await benchDatabase(kind);
+  results.push(result);
+  const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1).padStart(9) : '        -');
+  console.log(
+    `\n${kind === 'mysql' ? 'MariaDB' : 'SQLite'}: ${CONNECTIONS} connections, ${DURATION_S} s each`,
+  );
+  console.log('endpoint                        req/s   p50 ms   p95 ms   p99 ms   errors');
+  for (const row of result.rows) {
+    console.log(
+      `${row.name.padEnd(26)}${fmt(row.requestsPerSecond)}${fmt(row.p50)}${fmt(row.p95)}${fmt(row.p99)}${String(row.errors).padStart(9)}`,
+    );
+  }
+  console.log(
+    `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ${result.scryptVerificationsPerSecond.toFixed(1)}; sign-ins/s to scrypt/s: ${(result.signInToScryptRatio * 100).toFixed(0)} %`,
+  );
+  console.log(
+    `per core: refresh ${((result.rows[1]?.requestsPerSecond ?? 0) / CORES).toFixed(0)}/s, client_credentials ${((result.rows[2]?.requestsPerSecond ?? 0) / CORES).toFixed(0)}/s; server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
+  );
+}
+const machine = {
+  cores: CORES,
+  cpu: cpus()[0]?.model,
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+};
+writeFileSync(
+  args.out as string,
+  `${JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2)}\n`,
+);
+console.log(`\nwritten to ${args.out}`);
