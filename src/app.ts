@@ -120,7 +120,11 @@ export async function createApp(
       entitlements,
       signingKeys,
       cookieKeys,
-      pages: providerPages(config, renderer),
+      pages: providerPages(
+        config,
+        renderer,
+        async (accountId) => (await accounts.findById(accountId))?.preferredLanguage,
+      ),
     });
     await declareClients(config, new ClientStore(db, provider), logger);
     const backchannel = new BackchannelLogout(db, provider, logger);

@@ -49,6 +49,8 @@ test("after the sign-in the user's preferred language beats the browser's", asyn
   const consent = expectPage(await agent.submit(login, { username: 'anna', password: PASSWORD }));
   t.is(langOf(consent), 'en');
   t.is(langOf(await agent.open(`${provider.issuer}/account`)), 'en');
+  t.is(langOf(await agent.open(`${provider.issuer}/`)), 'en');
+  t.is(langOf(await agent.open(`${provider.issuer}/session/end`)), 'en');
 });
 
 test('the language carries through registration, consent, recovery and sign-out', async (t) => {

@@ -1,6 +1,7 @@
 import test from 'ava';
 import * as oidc from 'openid-client';
 
+import { User } from '../src/db/entities/user.js';
 import { BrowserAgent, expectPage, expectRedirect, readForm } from './helpers/browser-agent.js';
 import { TestRelyingParty } from './helpers/relying-party.js';
 import { TestProvider } from './helpers/server.js';
@@ -11,7 +12,11 @@ test('RP-initiated logout asks in the user language, ends the session and return
   const provider = await TestProvider.start(t);
   const rp = await TestRelyingParty.register(provider);
   await provider.addUser('anna', PASSWORD);
-  const agent = new BrowserAgent(provider.issuer, 'en');
+  // anna prefers English; her browser asks for Danish: her preference wins.
+  await provider.services.db
+    .getRepository(User)
+    .update({ username: 'anna' }, { preferredLanguage: 'en' });
+  const agent = new BrowserAgent(provider.issuer, 'da');
   const tokens = await rp.signIn(agent, 'anna', PASSWORD);
 
   const endSession = oidc.buildEndSessionUrl(rp.config, {

@@ -64,6 +64,11 @@ export function auditCommands(withApp: WithApp): Command {
         }));
       });
 
+      if (!options.json && rows.length > 0) {
+        console.log(
+          ['time', 'type', 'outcome', 'user', 'client', 'ip', 'user agent', 'detail'].join('\t'),
+        );
+      }
       for (const row of rows) {
         if (options.json) {
           console.log(JSON.stringify(row));
@@ -71,7 +76,7 @@ export function auditCommands(withApp: WithApp): Command {
         }
         const detail = row.detail ? JSON.stringify(row.detail) : '';
         console.log(
-          [row.time, row.type, row.outcome, row.user, row.client, row.ip, detail]
+          [row.time, row.type, row.outcome, row.user, row.client, row.ip, row.userAgent, detail]
             .map((v) => printable(v))
             .join('\t'),
         );

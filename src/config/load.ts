@@ -125,7 +125,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => describeIssue(issue.path, issue.message));
+    const lines = parsed.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => describeIssue([...issue.path, key], 'unknown setting'))
+        : [describeIssue(issue.path, issue.message)],
+    );
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   checkProductionSafety(parsed.data);

@@ -153,6 +153,22 @@ export async function startDemoRelyingParty(
       return;
     }
 
+    if (url.pathname === '/callback' && url.searchParams.has('error')) {
+      // The provider refused (the user may not use this product, or said no).
+      const error = url.searchParams.get('error') ?? '';
+      const description = url.searchParams.get('error_description') ?? '';
+      send(
+        res,
+        200,
+        page(
+          title,
+          `<p id="status">Not signed in: ${escapeHtml(error)}</p><p>${escapeHtml(description)}</p>
+<p><a href="/">Back</a></p>`,
+        ),
+      );
+      return;
+    }
+
     if (url.pathname === '/callback') {
       const tokens = await oidc.authorizationCodeGrant(config, url, {
         pkceCodeVerifier: session.verifier,

@@ -107,20 +107,26 @@ const CLIENT_PROBLEMS = new Set([
  * The pages oidc-provider renders itself (its errors and the sign-out pages), in our look and
  * language.
  */
-export function providerPages(config: Config, renderer: Renderer): ProviderPages {
-  const languageOf = (ctx: KoaContextWithOIDC) => {
+export function providerPages(
+  config: Config,
+  renderer: Renderer,
+  preferredLanguageOf: (accountId: string) => Promise<string | null | undefined>,
+): ProviderPages {
+  const languageOf = async (ctx: KoaContextWithOIDC) => {
     let uiLocales: string | undefined;
     try {
       uiLocales = ctx.oidc?.params?.ui_locales as string | undefined;
     } catch {
       uiLocales = undefined;
     }
-    return pageLanguage(ctx, config, { uiLocales });
+    const accountId = ctx.oidc?.session?.accountId;
+    const preferred = accountId ? await preferredLanguageOf(accountId).catch(() => null) : null;
+    return pageLanguage(ctx, config, { uiLocales, preferred });
   };
 
   return {
     async renderError(ctx, out: ErrorOut, error) {
-      const lang = languageOf(ctx);
+      const lang = await languageOf(ctx);
       const t = renderer.translator(lang);
       if (isDatabaseUnavailable(error)) {
         ctx.status = 503;
@@ -158,7 +164,7 @@ export function providerPages(config: Config, renderer: Renderer): ProviderPages
     },
 
     async logoutSource(ctx) {
-      const lang = languageOf(ctx);
+      const lang = await languageOf(ctx);
       const t = renderer.translator(lang);
       const session = ctx.oidc.session as unknown as { state: { secret: string } };
       ctx.type = 'html';
@@ -174,7 +180,7 @@ export function providerPages(config: Config, renderer: Renderer): ProviderPages
     },
 
     async postLogoutSuccessSource(ctx) {
-      const lang = languageOf(ctx);
+      const lang = await languageOf(ctx);
       const t = renderer.translator(lang);
       const client = ctx.oidc.client;
       ctx.type = 'html';

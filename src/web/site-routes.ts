@@ -12,7 +12,9 @@ export function siteRouter(services: Services): Router {
   // The start page shows a tile for every product with a start URL, as the
   // products' common login page did: name, one line about it, a link.
   router.get('/', async (ctx) => {
-    const lang = pageLanguage(ctx, services.config);
+    const session = await services.provider.Session.get(ctx);
+    const user = session.accountId ? await services.accounts.findById(session.accountId) : null;
+    const lang = pageLanguage(ctx, services.config, { preferred: user?.preferredLanguage });
     const t = services.renderer.translator(lang);
     const clients = await new ClientStore(services.db, services.provider).list();
     const products = clients

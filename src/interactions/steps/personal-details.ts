@@ -107,7 +107,12 @@ export const personalDetailsStep: InteractionStep = {
       return;
     }
     await services.audit.record(
-      { type: 'registration.details', outcome: 'success', userId: user.id },
+      {
+        type: 'registration.details',
+        outcome: 'success',
+        userId: user.id,
+        clientId: String(request.details.params.client_id),
+      },
       request.ctx,
     );
     await request.finish({ personal_details: { completed: true } });

@@ -135,6 +135,7 @@ export const securityStep: InteractionStep = {
         type: 'registration.security',
         outcome: outcome === 'saved' ? 'success' : 'info',
         userId: user.id,
+        clientId: String(request.details.params.client_id),
         detail: { password: pending.password, questions: pending.questions, outcome },
       },
       request.ctx,
