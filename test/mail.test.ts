@@ -314,3 +314,26 @@ test('every message exists in Danish and English, escapes what it quotes, and ca
     t.is(subjects.size, kinds.length, `${lang}: each message has its own subject`);
   }
 });
+
+test('an expired password is only replaced after a fresh sign-in, never from an old session', async (t) => {
+  const provider = await TestProvider.start(
+    t,
+    { DATA_DIR: tempDir(t) },
+    { profile: { recentSignInSeconds: 1 } },
+  );
+  const rp = await TestRelyingParty.register(provider);
+  await provider.addUser('anna', PASSWORD);
+  const agent = new BrowserAgent(provider.issuer);
+  await rp.signIn(agent, 'anna', PASSWORD);
+  // Later the password expires while the single sign-on session lives on.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await ageThePassword(provider, 'anna', 91);
+
+  const page = await agent.open((await rp.authorize()).url.href);
+  t.truthy(page.document.querySelector('input[name=password]'), 'the sign-in form first');
+  const step = expectPage(await agent.submit(page, { username: 'anna', password: PASSWORD }));
+  t.is(heading(step), 'Din adgangskode er udløbet');
+  expectRedirect(
+    await agent.submit(step, { new_password: NEW_PASSWORD, new_password_repeat: NEW_PASSWORD }),
+  );
+});

@@ -57,3 +57,24 @@ test('recovery posts are limited per address too', async (t) => {
   }
   t.is(statuses[2], 429);
 });
+
+test('the limits hold whatever the case of the path', async (t) => {
+  const provider = await TestProvider.start(t, {}, limits);
+  const client = await provider.addClient({ id: 'api', secret: 's'.repeat(40) });
+  const statuses: number[] = [];
+  for (const path of ['/token', '/TOKEN', '/Token', '/token/', '/TOKEN']) {
+    const response = await fetch(`${provider.issuer}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`api:${client.client_secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    statuses.push(response.status);
+  }
+  t.is(statuses[4], 429, statuses.join(' '));
+  // The application's own pages answer only at their exact paths.
+  t.is((await fetch(`${provider.issuer}/ACCOUNT`)).status, 404);
+  t.is((await fetch(`${provider.issuer}/RECOVERY`)).status, 404);
+});

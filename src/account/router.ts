@@ -58,7 +58,7 @@ export function accountRouter(services: Services): Router {
     services.questions,
     config.languages.supported,
   );
-  const router = new Router({ prefix: '/account' });
+  const router = new Router({ prefix: '/account', sensitive: true });
 
   const signedIn = async (ctx: Context): Promise<SignedIn | undefined> => {
     const session = await provider.Session.get(ctx);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { generateTemporaryPassword } from '../accounts/accounts.js';
 import type { PendingSteps } from '../accounts/registration.js';
 import { type User, User as UserEntity } from '../db/entities/user.js';
+import { endAccountAccess } from '../oidc/adapter.js';
 import { ClientStore } from '../oidc/client-store.js';
 import type { WithApp } from './index.js';
 import { recordOperatorChange } from './operator-audit.js';
@@ -167,9 +168,15 @@ export function userCommands(withApp: WithApp): Command {
         await app.services.db
           .getRepository(UserEntity)
           .update({ id: user.id }, { passwordExpired: true, updatedAt: new Date() });
+        // Often done because the password may be known to someone else: whoever
+        // holds a session now must not be the one to choose the new password.
+        await endAccountAccess(app.services.db, user.id);
         await recordOperatorChange(app, 'operator.password_expired', { userId: user.id });
       });
-      console.log(`the password of ${username} has expired: a new one is asked for at sign-in`);
+      console.log(
+        `the password of ${username} has expired and its sessions ended: ` +
+          'a new password is asked for at the next sign-in',
+      );
     });
 
   users

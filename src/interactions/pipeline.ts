@@ -25,8 +25,9 @@ const { Check, Prompt } = policies;
  * second tab or the back button lands on the first unfinished step.
  *
  * 1. login            - no session, the session's account is disabled or
- *                       gone, or the product forces a fresh sign-in
- *                       (prompt=login, max_age).
+ *                       gone, the product forces a fresh sign-in
+ *                       (prompt=login, max_age), or the password expired
+ *                       and the sign-in is not recent.
  * 2. entitlement      - the user may not use this product (it is not open to
  *                       all, and no operator granted it): a page, then
  *                       access_denied back to the product.
@@ -48,6 +49,7 @@ export function interactionPolicy(
   registration: Registration,
   expiry: PasswordExpiry,
   entitlements: Entitlements,
+  recentSignInSeconds: number,
 ) {
   // The checks of one request share one read of the account.
   const userByRequest = new WeakMap<object, Promise<User | null>>();
@@ -76,6 +78,23 @@ export function interactionPolicy(
       ),
       0,
     );
+  // Choosing a new password for an expired one needs a sign-in that just
+  // happened: a long-lived single sign-on session (perhaps someone else's
+  // hands on an unattended browser) signs in again first.
+  policy.get('login')?.checks.add(
+    new Check(
+      'expired_password_needs_fresh_sign_in',
+      'End-User authentication is required',
+      'login_required',
+      async (ctx) => {
+        const user = await userOf(ctx);
+        if (!user || !expiry.isExpired(user)) return false;
+        const authTime = ctx.oidc.session?.authTime() ?? 0;
+        return Date.now() / 1000 - authTime > recentSignInSeconds;
+      },
+    ),
+    1,
+  );
   policy.add(
     new Prompt(
       { name: 'entitlement', requestable: false },

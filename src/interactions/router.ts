@@ -62,7 +62,7 @@ function stepRequest(
  * a form can only ever complete the prompt that is current.
  */
 export function interactionRouter(services: Services): Router {
-  const router = new Router();
+  const router = new Router({ sensitive: true, strict: true });
 
   const handle = (phase: Phase) => async (ctx: Context) => {
     const details = await loadDetails(ctx, services);

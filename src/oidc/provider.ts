@@ -125,7 +125,13 @@ export function createProvider(deps: ProviderDependencies): Provider {
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     loadExistingGrant,
     interactions: {
-      policy: interactionPolicy(deps.accounts, deps.registration, deps.expiry, deps.entitlements),
+      policy: interactionPolicy(
+        deps.accounts,
+        deps.registration,
+        deps.expiry,
+        deps.entitlements,
+        config.profile.recentSignInSeconds,
+      ),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     features: {

@@ -20,7 +20,7 @@ const MAX_USERNAME = 64;
  */
 export function recoveryRouter(services: Services): Router {
   const { recovery, renderer, csrf, config, provider } = services;
-  const router = new Router({ prefix: '/recovery' });
+  const router = new Router({ prefix: '/recovery', sensitive: true });
 
   // Mail goes to real accounts only; a decoy recovery (unknown name) has no user.
   const notifyUser = async (state: RecoveryState, kind: 'recoveryLocked' | 'passwordChanged') => {

@@ -81,12 +81,14 @@ export function rateLimits(
 ): Middleware {
   const scopeOf = (ctx: Context): [string, number] | undefined => {
     if (ctx.method !== 'POST') return undefined;
+    // The provider's routes match without regard to case (and a trailing
+    // slash): so does the choice of limit, or /TOKEN would escape it.
+    const path = ctx.path.toLowerCase().replace(/\/+$/, '');
     // Profile forms check the current password: they count as sign-in attempts.
-    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/account/'))
+    if (path.startsWith('/interaction/') || path.startsWith('/account/'))
       return ['sign-in', limits.signIn];
-    if (ctx.path === '/recovery' || ctx.path.startsWith('/recovery/'))
-      return ['recovery', limits.recovery];
-    if (ctx.path === '/token') return ['token', limits.token];
+    if (path === '/recovery' || path.startsWith('/recovery/')) return ['recovery', limits.recovery];
+    if (path === '/token' || path.startsWith('/token/')) return ['token', limits.token];
     return undefined;
   };
 

@@ -7,7 +7,7 @@ import { pageLanguage } from './language.js';
 
 /** The provider's own pages outside any sign-in: the start page and the health checks. */
 export function siteRouter(services: Services): Router {
-  const router = new Router();
+  const router = new Router({ sensitive: true, strict: true });
 
   // The start page shows a tile for every product with a start URL, as the
   // products' common login page did: name, one line about it, a link.

@@ -4,7 +4,8 @@ import type { Context } from 'koa';
 export const UNAVAILABLE_RETRY_SECONDS = 5;
 
 /** Paths of the provider's endpoints that answer JSON rather than pages. */
-export function isProtocolJsonPath(path: string): boolean {
+export function isProtocolJsonPath(requested: string): boolean {
+  const path = requested.toLowerCase();
   return (
     path.startsWith('/.well-known/') ||
     path === '/jwks' ||
