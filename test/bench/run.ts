@@ -13,7 +13,9 @@
  *                    [--users 200] [--out bench-results.json]
  *
  * MariaDB: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/); a
- * database is created for the run and dropped after it.
+ * database is created for the run and dropped after it. BENCH_PROFILE_DIR
+ * makes the server write a CPU profile there; `npm run bench:profile FILE`
+ * lists where its time went.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -206,7 +208,11 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
   const capacity = await scryptCapacity(app.services.hasher);
   await app.close();
 
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // BENCH_PROFILE_DIR=dir writes a CPU profile of the server (node --cpu-prof).
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
+    : [];
+  const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
