@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import { type DataSource, type FindOptionsWhere, IsNull, LessThan, type Repository } from 'typeorm';
+import { type DataSource, IsNull, LessThan, type Repository } from 'typeorm';
 
 import { LogoutDelivery } from '../db/entities/logout-delivery.js';
 import { OidcPayload } from '../db/entities/oidc-payload.js';
@@ -28,17 +28,61 @@ const CONSUMABLE = new Set([
   'PushedAuthorizationRequest',
 ]);
 
+/** How long an instance reuses a client it read: client changes reach every instance within it. */
+const CLIENT_CACHE_MS = 5000;
+
+type ClientCache = Map<string, { payload: AdapterPayload | undefined; until: number }>;
+/** One client cache per database, shared by every adapter on it, so a local change is seen at once. */
+const clientCaches = new WeakMap<DataSource, ClientCache>();
+
+const COLUMNS = [
+  'model',
+  'id',
+  'payload',
+  'grant_id',
+  'uid',
+  'account_id',
+  'user_code',
+  'expires_at',
+  'consumed_at',
+] as const;
+
+interface StoredRow {
+  payload: string;
+  expires_at: number | string | null;
+  consumed_at: number | string | null;
+}
+
 /**
- * oidc-provider's storage interface over one TypeORM table. Every instance
- * sharing the database sees the same state; nothing is cached in process.
+ * oidc-provider's storage interface over one table. Every instance sharing
+ * the database sees the same state; the only thing kept in process is a
+ * client read in the last few seconds. The lookups and writes of every
+ * request are single plain statements (the same on MySQL and SQLite).
  */
 export class TypeOrmAdapter implements Adapter {
+  readonly #db: DataSource;
   readonly #rows: Repository<OidcPayload>;
   readonly #model: string;
+  readonly #upsertSql: string;
+  readonly #clients: ClientCache | undefined;
 
   constructor(model: string, db: DataSource) {
     this.#model = model;
+    this.#db = db;
     this.#rows = db.getRepository(OidcPayload);
+    if (model === 'Client') {
+      const cache: ClientCache = clientCaches.get(db) ?? new Map();
+      clientCaches.set(db, cache);
+      this.#clients = cache;
+    }
+    const placeholders = COLUMNS.map(() => '?').join(', ');
+    const updated = COLUMNS.slice(2);
+    this.#upsertSql =
+      db.options.type === 'better-sqlite3'
+        ? `INSERT INTO oidc_payloads (${COLUMNS.join(', ')}) VALUES (${placeholders}) ` +
+          `ON CONFLICT (model, id) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`
+        : `INSERT INTO oidc_payloads (${COLUMNS.join(', ')}) VALUES (${placeholders}) ` +
+          `ON DUPLICATE KEY UPDATE ${updated.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
   }
 
   /** The factory oidc-provider's `adapter` setting takes. */
@@ -47,33 +91,34 @@ export class TypeOrmAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
-    const row: OidcPayload = {
-      model: this.#model,
+    this.#clients?.delete(id);
+    await this.#db.query(this.#upsertSql, [
+      this.#model,
       id,
-      payload: JSON.stringify(payload),
-      grantId: GRANTABLE.has(this.#model) ? (payload.grantId ?? null) : null,
-      uid: payload.uid ?? null,
-      accountId: accountOf(payload),
-      userCode: payload.userCode ?? null,
-      expiresAt: expiresIn ? epochSeconds() + expiresIn : null,
-      consumedAt: typeof payload.consumed === 'number' ? payload.consumed : null,
-    };
-    await this.#rows.upsert(row, {
-      conflictPaths: ['model', 'id'],
-      skipUpdateIfNoValuesChanged: false,
-    });
+      JSON.stringify(payload),
+      GRANTABLE.has(this.#model) ? (payload.grantId ?? null) : null,
+      payload.uid ?? null,
+      accountOf(payload),
+      payload.userCode ?? null,
+      expiresIn ? epochSeconds() + expiresIn : null,
+      typeof payload.consumed === 'number' ? payload.consumed : null,
+    ]);
   }
 
-  find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere({ model: this.#model, id });
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const cached = this.#clients?.get(id);
+    if (cached && cached.until > Date.now()) return cached.payload;
+    const payload = await this.#findWhere('id', id);
+    this.#clients?.set(id, { payload, until: Date.now() + CLIENT_CACHE_MS });
+    return payload;
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere({ model: this.#model, uid });
+    return this.#findWhere('uid', uid);
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere({ model: this.#model, userCode });
+    return this.#findWhere('user_code', userCode);
   }
 
   /**
@@ -95,6 +140,7 @@ export class TypeOrmAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    this.#clients?.delete(id);
     await this.#rows.delete({ model: this.#model, id });
   }
 
@@ -102,13 +148,19 @@ export class TypeOrmAdapter implements Adapter {
     await this.#rows.delete({ grantId });
   }
 
-  async #findWhere(where: FindOptionsWhere<OidcPayload>): Promise<AdapterPayload | undefined> {
-    const row = await this.#rows.findOneBy(where);
+  async #findWhere(
+    column: 'id' | 'uid' | 'user_code',
+    value: string,
+  ): Promise<AdapterPayload | undefined> {
+    const [row] = (await this.#db.query(
+      `SELECT payload, expires_at, consumed_at FROM oidc_payloads WHERE model = ? AND ${column} = ? LIMIT 1`,
+      [this.#model, value],
+    )) as StoredRow[];
     if (!row) return undefined;
-    if (row.expiresAt !== null && row.expiresAt <= epochSeconds()) return undefined;
+    if (row.expires_at !== null && Number(row.expires_at) <= epochSeconds()) return undefined;
 
     const payload = JSON.parse(row.payload) as AdapterPayload;
-    return row.consumedAt === null ? payload : { ...payload, consumed: row.consumedAt };
+    return row.consumed_at === null ? payload : { ...payload, consumed: Number(row.consumed_at) };
   }
 }
 
