@@ -6,7 +6,13 @@ import type { Context } from 'koa';
 import { QUESTION_COUNT } from '../accounts/security-questions.js';
 import type { User } from '../db/entities/user.js';
 import { formBody, formOf } from '../interactions/form-body.js';
-import { errorView, translateProblems } from '../interactions/form-errors.js';
+import {
+  errorView,
+  passwordRules,
+  questionErrors,
+  questionFields,
+  translateProblems,
+} from '../interactions/form-errors.js';
 import type { FieldError } from '../interactions/step.js';
 import { startPagesOf } from '../oidc/client-metadata.js';
 import { ClientStore } from '../oidc/client-store.js';
@@ -146,22 +152,13 @@ export function accountRouter(services: Services): Router {
         })),
         countries: countryOptions(lang).map((c) => ({ ...c, selected: c.value === chosenCountry })),
         startPages: await startPageOptions(lang, chosenPage || null),
-        rules: services.passwords.policy
-          .rules()
-          .map((r) => t(`password.rules.${r.key}`, r.values ?? {})),
-        questions: POSITIONS.map((n) => ({
-          selectId: `question_${n}`,
-          answerId: `answer_${n}`,
-          label: t('security.question', { n }),
-          answerLabel: t('security.answer', { n }),
-          options: services.questions.catalogue.map((id) => ({
-            value: id,
-            text: t(`questions.catalogue.${id}`),
-            selected: values[`question_${n}`] === id,
-          })),
-          questionError: view.fieldErrors[`question_${n}`],
-          answerError: view.fieldErrors[`answer_${n}`],
-        })),
+        rules: passwordRules(t, services.passwords.policy),
+        questions: questionFields(
+          t,
+          services.questions.catalogue,
+          POSITIONS.map((n) => values[`question_${n}`]),
+          view.fieldErrors,
+        ),
         signOutUrl: `/session/end?${new URLSearchParams({
           client_id: ACCOUNT_CLIENT_ID,
           post_logout_redirect_uri: `${config.issuer}/`,
@@ -355,15 +352,7 @@ export function accountRouter(services: Services): Router {
       POSITIONS.map((n) => [`question_${n}`, chosen[n - 1]?.questionId ?? '']),
     );
 
-    const errors: FieldError[] = translateProblems(
-      t,
-      'questions.errors',
-      profile.checkQuestions(who.user, chosen),
-    ).map((error) => {
-      const [kind, n] = (error.field ?? '').split('_');
-      const label = t(kind === 'question' ? 'security.question' : 'security.answer', { n });
-      return { ...error, summary: `${label}: ${error.message}` };
-    });
+    const errors = questionErrors(t, profile.checkQuestions(who.user, chosen));
     if (errors.length > 0) return show(ctx, who, { values, errors }, 400);
     if (!recentlySignedIn(who)) {
       const problem = await currentPasswordProblem(ctx, who, 'questions_current_password');

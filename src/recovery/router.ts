@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { RecoveryState } from '../db/entities/recovery-state.js';
 import { formBody, formOf } from '../interactions/form-body.js';
-import { errorView, translateProblems } from '../interactions/form-errors.js';
+import { errorView, passwordRules, translateProblems } from '../interactions/form-errors.js';
 import type { Services } from '../services.js';
 import { pageLanguage } from '../web/language.js';
 import { productLink } from '../web/pages.js';
@@ -274,9 +274,7 @@ export function recoveryRouter(services: Services): Router {
         title: t('recovery.password.title'),
         action: `/recovery/${state.id}/password`,
         csrf: csrf.issue(`recovery:${state.id}`),
-        rules: services.passwords.policy
-          .rules()
-          .map((r) => t(`password.rules.${r.key}`, r.values ?? {})),
+        rules: passwordRules(t, services.passwords.policy),
         ...errorView(errors),
       },
       errors.length ? 400 : 200,

@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 import { bigintNumber } from '../transformers.js';
+import { RetryColumns } from './retry-columns.js';
 
 /**
  * A session of a user ended, and a product that took part in it is to be
@@ -11,7 +12,7 @@ import { bigintNumber } from '../transformers.js';
  */
 @Entity({ name: 'logout_deliveries' })
 @Index('ix_logout_deliveries_due', ['sentAt', 'nextAttemptAt'])
-export class LogoutDelivery {
+export class LogoutDelivery extends RetryColumns {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
@@ -28,22 +29,4 @@ export class LogoutDelivery {
 
   @Column({ name: 'created_at', type: 'bigint', transformer: bigintNumber })
   createdAt!: number;
-
-  @Column({ name: 'next_attempt_at', type: 'bigint', transformer: bigintNumber })
-  nextAttemptAt!: number;
-
-  @Column({ type: 'integer', default: 0 })
-  attempts!: number;
-
-  @Column({ name: 'claimed_until', type: 'bigint', nullable: true, transformer: bigintNumber })
-  claimedUntil!: number | null;
-
-  @Column({ name: 'sent_at', type: 'bigint', nullable: true, transformer: bigintNumber })
-  sentAt!: number | null;
-
-  @Column({ name: 'failed_at', type: 'bigint', nullable: true, transformer: bigintNumber })
-  failedAt!: number | null;
-
-  @Column({ name: 'last_error', type: 'varchar', length: 255, nullable: true })
-  lastError!: string | null;
 }

@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 import { bigintNumber } from '../transformers.js';
+import { RetryColumns } from './retry-columns.js';
 
 /**
  * A message in the outbox: written in the request (or job) that causes it,
@@ -9,7 +10,7 @@ import { bigintNumber } from '../transformers.js';
  */
 @Entity({ name: 'mail_outbox' })
 @Index('ix_mail_outbox_due', ['sentAt', 'nextAttemptAt'])
-export class MailMessage {
+export class MailMessage extends RetryColumns {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
@@ -38,24 +39,4 @@ export class MailMessage {
 
   @Column({ name: 'created_at', type: 'bigint', transformer: bigintNumber })
   createdAt!: number;
-
-  @Column({ name: 'next_attempt_at', type: 'bigint', transformer: bigintNumber })
-  nextAttemptAt!: number;
-
-  @Column({ type: 'integer', default: 0 })
-  attempts!: number;
-
-  /** An instance delivering the message holds it until then; another may take it after. */
-  @Column({ name: 'claimed_until', type: 'bigint', nullable: true, transformer: bigintNumber })
-  claimedUntil!: number | null;
-
-  @Column({ name: 'sent_at', type: 'bigint', nullable: true, transformer: bigintNumber })
-  sentAt!: number | null;
-
-  /** Set when the message was given up after the last attempt. */
-  @Column({ name: 'failed_at', type: 'bigint', nullable: true, transformer: bigintNumber })
-  failedAt!: number | null;
-
-  @Column({ name: 'last_error', type: 'varchar', length: 255, nullable: true })
-  lastError!: string | null;
 }

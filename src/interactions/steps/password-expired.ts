@@ -1,5 +1,5 @@
 import type { User } from '../../db/entities/user.js';
-import { errorView, type Problem, translateProblems } from '../form-errors.js';
+import { errorView, type Problem, passwordRules, translateProblems } from '../form-errors.js';
 import type { FieldError, InteractionStep, StepRequest } from '../step.js';
 
 async function loadUser(request: StepRequest): Promise<User> {
@@ -17,9 +17,7 @@ function showForm(request: StepRequest, errors: FieldError[], status = 200): voi
       title: heading,
       heading,
       intro: t('expired.intro', { days: request.services.config.passwordExpiry.maxAgeDays }),
-      rules: request.services.passwords.policy
-        .rules()
-        .map((r) => t(`password.rules.${r.key}`, r.values ?? {})),
+      rules: passwordRules(t, request.services.passwords.policy),
       ...errorView(errors),
     },
     status,

@@ -5,6 +5,9 @@ import type { User } from '../../db/entities/user.js';
 import {
   errorView,
   type Problem,
+  passwordRules,
+  questionErrors,
+  questionFields,
   registrationProgress,
   translateProblems,
 } from '../form-errors.js';
@@ -39,22 +42,8 @@ function showForm(
       progress: resetOnly ? undefined : registrationProgress(t, 1),
       askPassword: pending.password,
       askQuestions: pending.questions,
-      rules: request.services.passwords.policy
-        .rules()
-        .map((r) => t(`password.rules.${r.key}`, r.values ?? {})),
-      questions: POSITIONS.map((n) => ({
-        selectId: `question_${n}`,
-        answerId: `answer_${n}`,
-        label: t('security.question', { n }),
-        answerLabel: t('security.answer', { n }),
-        options: catalogue.map((id) => ({
-          value: id,
-          text: t(`questions.catalogue.${id}`),
-          selected: chosen[n - 1] === id,
-        })),
-        questionError: view.fieldErrors[`question_${n}`],
-        answerError: view.fieldErrors[`answer_${n}`],
-      })),
+      rules: passwordRules(t, request.services.passwords.policy),
+      questions: questionFields(t, catalogue, chosen, view.fieldErrors),
       ...view,
     },
     status,
@@ -109,12 +98,7 @@ export const securityStep: InteractionStep = {
     if (problems.length > 0 || questionProblems.length > 0) {
       const errors = [
         ...translateProblems(t, 'password.errors', problems),
-        ...translateProblems(t, 'questions.errors', questionProblems).map((error) => {
-          // Three questions share the same messages: the summary says which one.
-          const [kind, n] = (error.field ?? '').split('_');
-          const label = t(kind === 'question' ? 'security.question' : 'security.answer', { n });
-          return { ...error, summary: `${label}: ${error.message}` };
-        }),
+        ...questionErrors(t, questionProblems),
       ];
       showForm(
         request,
