@@ -37,6 +37,14 @@ for (const lang of ['da', 'en'] as const) {
   test(`every page passes axe-core and reflows at 320 px (${lang})`, async (t) => {
     const provider = await TestProvider.start(t);
     const partner = await TestRelyingParty.register(provider, { id: 'partner', firstParty: false });
+    // A product with a tile on the start page that nobody was granted.
+    const closed = await TestRelyingParty.register(provider, {
+      id: 'closed',
+      name: 'Garanti@Net',
+      description: { da: 'Garantier', en: 'Guarantees' },
+      clientUri: 'http://localhost:9/',
+      openToAll: false,
+    });
     await provider.addNewUser('new.user', TEMPORARY);
     await provider.addUser('anna', PASSWORD, ANSWERS);
     await provider.addUser('old.timer', PASSWORD, ANSWERS);
@@ -144,6 +152,9 @@ for (const lang of ['da', 'en'] as const) {
     await page.locator('#names button').click();
     await page.locator('#error-summary').waitFor();
     await check(page, 'profile with errors');
+    await page.goto((await closed.authorize({ ui_locales: lang })).url.href);
+    await page.locator('main form button').waitFor();
+    await check(page, 'no access');
     await page.goto(`${provider.issuer}/session/end?ui_locales=${lang}`);
     await page.locator('main form button').first().waitFor();
     await check(page, 'sign-out question');
