@@ -35,6 +35,8 @@ const submit = (page: Page) => page.locator('main form button[type="submit"]').f
 
 for (const lang of ['da', 'en'] as const) {
   test(`every page passes axe-core and reflows at 320 px (${lang})`, async (t) => {
+    // Twenty-odd pages, each analysed by axe in a real browser: slow on a busy machine.
+    t.timeout(300_000);
     const provider = await TestProvider.start(t);
     const partner = await TestRelyingParty.register(provider, { id: 'partner', firstParty: false });
     // A product with a tile on the start page that nobody was granted.
