@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 
 import { Entitlement } from '../db/entities/entitlement.js';
-import { OidcPayload } from '../db/entities/oidc-payload.js';
+import { endClientAccess } from '../oidc/adapter.js';
 import { isOpenToAll } from '../oidc/client-metadata.js';
 
 /**
@@ -45,13 +45,7 @@ export class Entitlements {
    */
   async revoke(userId: string, clientId: string): Promise<boolean> {
     const removed = await this.#db.getRepository(Entitlement).delete({ userId, clientId });
-    const payloads = this.#db.getRepository(OidcPayload);
-    for (const row of await payloads.find({ where: { accountId: userId } })) {
-      const payload = JSON.parse(row.payload) as { clientId?: string };
-      if (row.model !== 'Session' && payload.clientId === clientId) {
-        await payloads.delete({ model: row.model, id: row.id });
-      }
-    }
+    await endClientAccess(this.#db, userId, clientId);
     return (removed.affected ?? 0) > 0;
   }
 

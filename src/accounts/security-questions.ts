@@ -117,7 +117,7 @@ export class SecurityQuestions {
     );
   }
 
-  /** Replaces the user's questions and answers with prepared ones, inside the caller's transaction. */
+  /** Replaces the user's questions and answers with prepared ones, in the caller's transaction. */
   async replace(manager: EntityManager, rows: SecurityAnswer[]): Promise<void> {
     const userId = rows[0]?.userId;
     if (!userId) return;

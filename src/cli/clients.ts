@@ -165,7 +165,8 @@ export function clientCommands(withApp: WithApp): Command {
     .command('set-start-pages <id> <json>')
     .description(
       'the pages users may pick as start page on their profile, e.g. ' +
-        '\'[{"id":"portal:search","label":{"da":"Køberopslag","en":"Buyer search"}}]\' ("[]" for none)',
+        '\'[{"id":"portal:search","label":{"da":"Køberopslag","en":"Buyer search"}}]\' ' +
+        '("[]" for none)',
     )
     .action(async (id: string, json: string) => {
       let pages: unknown;

@@ -114,7 +114,7 @@ export const configSchema = z.strictObject({
     maxAgeDays: z.number().int().min(0).max(3650),
     /** Days before expiry at which a warning email goes out, each once. */
     warningDays: z.array(z.number().int().min(1).max(365)).max(10),
-    /** How often the server looks for users to warn; 0 leaves it to `idp mail send-expiry-warnings`. */
+    /** How often the server looks for users to warn (0: only `idp mail send-expiry-warnings`). */
     checkIntervalSeconds: z.number().int().min(0),
   }),
   backchannel: z.strictObject({
@@ -124,7 +124,7 @@ export const configSchema = z.strictObject({
   mail: z.strictObject({
     /** The sender of every message, e.g. `Example Credit <no-reply@example.com>`. */
     from: z.string().min(3),
-    /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465; null writes .eml files. */
+    /** smtp://user:pass@host:587 (STARTTLS if offered) or smtps://…:465; null: .eml files. */
     smtpUrl: z
       .string()
       .regex(/^smtps?:\/\/[^/]+/, 'expected smtp://host:port or smtps://host:port')

@@ -29,7 +29,8 @@ for (const product of demo.products) {
       code === 'EADDRINUSE'
         ? `port ${product.port} is already in use`
         : code === 'ECONNREFUSED' || (error as Error).cause
-          ? `the provider at ${config.issuer} does not answer (start it first, with the same ISSUER)`
+          ? `the provider at ${config.issuer} does not answer ` +
+            '(start it first, with the same ISSUER)'
           : (error as Error).message;
     process.stderr.write(`${product.name}: ${reason}\n`);
     process.exit(1);

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
 
+import type { User } from '../db/entities/user.js';
 import type { Services } from '../services.js';
 import { pageLanguage } from '../web/language.js';
 import { renderExpired } from '../web/pages.js';
@@ -29,6 +30,7 @@ function stepRequest(
   services: Services,
   details: InteractionDetails,
   lang: string,
+  user: User | null,
 ): StepRequest {
   const action = `/interaction/${details.uid}`;
   return {
@@ -36,6 +38,7 @@ function stepRequest(
     details,
     services,
     lang,
+    user,
     form: formOf(ctx),
     render(view, data, status = 200) {
       ctx.status = status;
@@ -75,17 +78,15 @@ export function interactionRouter(services: Services): Router {
     ctx.state.client = await services.provider.Client.find(clientId);
     // After the sign-in, the user's own preferred language counts too.
     const accountId = details.session?.accountId;
-    const preferred = accountId
-      ? (await services.accounts.findById(accountId))?.preferredLanguage
-      : undefined;
+    const user = accountId ? await services.accounts.findById(accountId) : null;
     const lang = pageLanguage(ctx, services.config, {
       uiLocales: details.params.ui_locales as string,
-      preferred,
+      preferred: user?.preferredLanguage,
     });
     const step: InteractionStep | undefined = STEPS[details.prompt.name];
     if (!step) throw new Error(`no step handles the prompt "${details.prompt.name}"`);
 
-    const request = stepRequest(ctx, services, details, lang);
+    const request = stepRequest(ctx, services, details, lang, user);
     if (phase === 'show') return step.show(request);
 
     if (!services.csrf.verify(details.uid, request.form.csrf)) {

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 
+import type { User } from '../db/entities/user.js';
 import type { Services } from '../services.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -18,6 +19,8 @@ export interface StepRequest {
   details: InteractionDetails;
   services: Services;
   lang: string;
+  /** The account signed in to this interaction (none before the login step), read once. */
+  user: User | null;
   /** The parsed form body of a POST. */
   form: Record<string, string>;
   /** Renders a view of this step with the form action and CSRF token filled in. */
@@ -35,4 +38,10 @@ export interface StepRequest {
 export interface InteractionStep {
   show(request: StepRequest): Promise<void>;
   submit(request: StepRequest): Promise<void>;
+}
+
+/** The signed-in account of a step that comes after the login. */
+export function signedInUser(request: StepRequest): User {
+  if (!request.user) throw new Error('the interaction has no account');
+  return request.user;
 }

@@ -8,7 +8,7 @@ import type { User } from '../db/entities/user.js';
 import type { Catalogue } from '../i18n/catalogue.js';
 import { VIEWS_DIR } from '../paths.js';
 
-/** The messages the provider sends; each has `mail.<kind>.subject` and `.body` in the catalogues. */
+/** The messages the provider sends; each has `mail.<kind>.subject` and `.body` catalogue keys. */
 export type MailKind =
   | 'passwordExpiring'
   | 'passwordChanged'

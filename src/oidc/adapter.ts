@@ -32,7 +32,7 @@ const CONSUMABLE = new Set([
 const CLIENT_CACHE_MS = 5000;
 
 type ClientCache = Map<string, { payload: AdapterPayload | undefined; until: number }>;
-/** One client cache per database, shared by every adapter on it, so a local change is seen at once. */
+/** One client cache per database, shared by every adapter on it: a local change is seen at once. */
 const clientCaches = new WeakMap<DataSource, ClientCache>();
 
 const COLUMNS = [
@@ -75,14 +75,17 @@ export class TypeOrmAdapter implements Adapter {
       clientCaches.set(db, cache);
       this.#clients = cache;
     }
-    const placeholders = COLUMNS.map(() => '?').join(', ');
+    const insert = `INSERT INTO oidc_payloads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(
+      () => '?',
+    ).join(', ')})`;
     const updated = COLUMNS.slice(2);
-    this.#upsertSql =
+    const onConflict =
       db.options.type === 'better-sqlite3'
-        ? `INSERT INTO oidc_payloads (${COLUMNS.join(', ')}) VALUES (${placeholders}) ` +
-          `ON CONFLICT (model, id) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`
-        : `INSERT INTO oidc_payloads (${COLUMNS.join(', ')}) VALUES (${placeholders}) ` +
-          `ON DUPLICATE KEY UPDATE ${updated.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
+        ? `ON CONFLICT (model, id) DO UPDATE SET ${updated
+            .map((c) => `${c} = excluded.${c}`)
+            .join(', ')}`
+        : `ON DUPLICATE KEY UPDATE ${updated.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
+    this.#upsertSql = `${insert} ${onConflict}`;
   }
 
   /** The factory oidc-provider's `adapter` setting takes. */
@@ -153,7 +156,8 @@ export class TypeOrmAdapter implements Adapter {
     value: string,
   ): Promise<AdapterPayload | undefined> {
     const [row] = (await this.#db.query(
-      `SELECT payload, expires_at, consumed_at FROM oidc_payloads WHERE model = ? AND ${column} = ? LIMIT 1`,
+      'SELECT payload, expires_at, consumed_at FROM oidc_payloads ' +
+        `WHERE model = ? AND ${column} = ? LIMIT 1`,
       [this.#model, value],
     )) as StoredRow[];
     if (!row) return undefined;
@@ -229,6 +233,24 @@ export async function endAccountAccess(
     for (const row of doomed) await manager.delete(OidcPayload, { model: row.model, id: row.id });
     return doomed.length;
   });
+}
+
+/**
+ * Ends what a user holds for one product (its grant and tokens), leaving
+ * the user's sessions and other products alone.
+ */
+export async function endClientAccess(
+  db: DataSource,
+  accountId: string,
+  clientId: string,
+): Promise<void> {
+  const rows = db.getRepository(OidcPayload);
+  for (const row of await rows.find({ where: { accountId } })) {
+    const payload = JSON.parse(row.payload) as { clientId?: string };
+    if (row.model !== 'Session' && payload.clientId === clientId) {
+      await rows.delete({ model: row.model, id: row.id });
+    }
+  }
 }
 
 /** Deletes expired rows; returns how many went. Safe to run on every instance at once. */

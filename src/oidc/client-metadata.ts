@@ -83,7 +83,8 @@ export function validateExtraClientMetadata(
   }
   if (key === 'start_pages' && value !== undefined && !isStartPages(value)) {
     throw new errors.InvalidClientMetadata(
-      'start_pages must be a list of { id, label: { <language>: text } } (ids: letters, digits, . _ : / -)',
+      'start_pages must be a list of { id, label: { <language>: text } } ' +
+        '(ids: letters, digits, . _ : / -)',
     );
   }
 }

@@ -74,8 +74,8 @@ export function renderErrorPage(
   ctx: Context,
   services: Pick<Services, 'config' | 'renderer'>,
   status: number,
+  lang = pageLanguage(ctx, services.config),
 ): void {
-  const lang = pageLanguage(ctx, services.config);
   const t = services.renderer.translator(lang);
   const seconds = Number(ctx.response.get('Retry-After'));
   const texts: Record<number, [string, string]> = {
@@ -129,15 +129,8 @@ export function providerPages(
       const lang = await languageOf(ctx);
       const t = renderer.translator(lang);
       if (isDatabaseUnavailable(error)) {
-        ctx.status = 503;
         ctx.set('Retry-After', String(UNAVAILABLE_RETRY_SECONDS));
-        const heading = t('error.unavailableTitle');
-        ctx.type = 'html';
-        ctx.body = renderer.render(
-          'error',
-          { lang, path: ctx.url },
-          { title: heading, heading, message: t('error.unavailable') },
-        );
+        renderErrorPage(ctx, { config, renderer }, 503, lang);
         return;
       }
       // A sign-in that expired, finished in another tab, or lost its cookie

@@ -1,12 +1,5 @@
-import type { User } from '../../db/entities/user.js';
 import { errorView, type Problem, passwordRules, translateProblems } from '../form-errors.js';
-import type { FieldError, InteractionStep, StepRequest } from '../step.js';
-
-async function loadUser(request: StepRequest): Promise<User> {
-  const user = await request.services.accounts.findById(request.details.session?.accountId ?? '');
-  if (!user) throw new Error('the interaction has no account');
-  return user;
-}
+import { type FieldError, type InteractionStep, type StepRequest, signedInUser } from '../step.js';
 
 function showForm(request: StepRequest, errors: FieldError[], status = 200): void {
   const t = request.services.renderer.translator(request.lang);
@@ -38,7 +31,7 @@ export const passwordExpiredStep: InteractionStep = {
   async submit(request) {
     const { services, form } = request;
     const t = services.renderer.translator(request.lang);
-    const user = await loadUser(request);
+    const user = signedInUser(request);
     if (!services.expiry.isExpired(user)) {
       // Changed meanwhile (another tab): carry on.
       await request.finish({ password_expired: { completed: true } });

@@ -1,7 +1,6 @@
 import { checkPersonalDetails } from '../../accounts/personal-details.js';
-import type { User } from '../../db/entities/user.js';
 import { errorView, registrationProgress, translateProblems } from '../form-errors.js';
-import type { FieldError, InteractionStep, StepRequest } from '../step.js';
+import { type FieldError, type InteractionStep, type StepRequest, signedInUser } from '../step.js';
 
 interface Values {
   email: string;
@@ -39,12 +38,6 @@ function showForm(request: StepRequest, values: Values, errors: FieldError[], st
   );
 }
 
-async function loadUser(request: StepRequest): Promise<User> {
-  const user = await request.services.accounts.findById(request.details.session?.accountId ?? '');
-  if (!user) throw new Error('the interaction has no account');
-  return user;
-}
-
 /**
  * Step 2 of the registration ("Punkt 2 af 2 - Personlige oplysninger"):
  * email typed twice, names and preferred language. An address another
@@ -52,7 +45,7 @@ async function loadUser(request: StepRequest): Promise<User> {
  */
 export const personalDetailsStep: InteractionStep = {
   async show(request) {
-    const user = await loadUser(request);
+    const user = signedInUser(request);
     showForm(
       request,
       {
@@ -69,7 +62,7 @@ export const personalDetailsStep: InteractionStep = {
   async submit(request) {
     const { services, form } = request;
     const t = services.renderer.translator(request.lang);
-    const user = await loadUser(request);
+    const user = signedInUser(request);
     if (!(await services.registration.pending(user)).details) {
       // Completed meanwhile (another tab): a stale form must not overwrite the profile.
       await request.finish({ personal_details: { completed: true } });

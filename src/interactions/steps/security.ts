@@ -1,7 +1,6 @@
 import type { PendingSteps } from '../../accounts/registration.js';
 import type { ChosenQuestion } from '../../accounts/security-questions.js';
 import { QUESTION_COUNT } from '../../accounts/security-questions.js';
-import type { User } from '../../db/entities/user.js';
 import {
   errorView,
   type Problem,
@@ -11,15 +10,9 @@ import {
   registrationProgress,
   translateProblems,
 } from '../form-errors.js';
-import type { FieldError, InteractionStep, StepRequest } from '../step.js';
+import { type FieldError, type InteractionStep, type StepRequest, signedInUser } from '../step.js';
 
 const POSITIONS = Array.from({ length: QUESTION_COUNT }, (_, i) => i + 1);
-
-async function loadUser(request: StepRequest): Promise<User> {
-  const user = await request.services.accounts.findById(request.details.session?.accountId ?? '');
-  if (!user) throw new Error('the interaction has no account');
-  return user;
-}
 
 function showForm(
   request: StepRequest,
@@ -58,14 +51,14 @@ function showForm(
  */
 export const securityStep: InteractionStep = {
   async show(request) {
-    const user = await loadUser(request);
+    const user = signedInUser(request);
     showForm(request, await request.services.registration.pending(user), [], []);
   },
 
   async submit(request) {
     const { services, form } = request;
     const t = services.renderer.translator(request.lang);
-    const user = await loadUser(request);
+    const user = signedInUser(request);
     const pending = await services.registration.pending(user);
     if (!pending.password && !pending.questions) {
       // Done meanwhile (another tab): nothing to write, carry on.
