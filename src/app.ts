@@ -211,6 +211,7 @@ async function declareClients(config: Config, store: ClientStore, logger: Logger
       backchannelLogoutSessionRequired: client.backchannelLogoutSessionRequired,
       accessTokenTtl: client.accessTokenTtl,
       refreshTokenTtl: client.refreshTokenTtl,
+      idTokenSigningAlg: client.idTokenSigningAlg,
     });
     logger.info(
       { event: 'client.declared', client: client.id, outcome },

@@ -2,6 +2,7 @@ import test from 'ava';
 
 import { PasswordHasher } from '../src/accounts/password-hash.js';
 import { OidcPayload } from '../src/db/entities/oidc-payload.js';
+import { User } from '../src/db/entities/user.js';
 import { purgeExpired, TypeOrmAdapter } from '../src/oidc/adapter.js';
 import { BrowserAgent } from './helpers/browser-agent.js';
 import { TestRelyingParty } from './helpers/relying-party.js';
@@ -73,4 +74,28 @@ test('a consumed token reads back as consumed, and a second consume of a code fa
   const [a, b] = await Promise.allSettled([codes.consume('code-1'), codes.consume('code-1')]);
   t.is(a.status, 'rejected');
   t.is(b.status, 'rejected');
+});
+
+test('the account lookups hydrate a user exactly as TypeORM does', async (t) => {
+  const provider = await TestProvider.start(t);
+  const { db, accounts } = provider.services;
+  const anna = await provider.addUser('Anna', 'correct horse battery staple');
+  const bo = await provider.addNewUser('bo', 'another horse battery staple');
+  await db
+    .getRepository(User)
+    .update({ id: anna.id }, { firstName: 'Anna', defaultCountry: 'DK', passwordExpired: true });
+
+  for (const id of [anna.id, bo.id]) {
+    const expected = await db.getRepository(User).findOneByOrFail({ id });
+    const found = await accounts.findById(id);
+    t.deepEqual(found, expected);
+    t.true(found?.passwordChangedAt instanceof Date);
+    t.deepEqual(await accounts.findByUsername(expected.username.toUpperCase()), expected);
+  }
+  const annaRead = await accounts.findById(anna.id);
+  t.is(annaRead?.passwordExpired, true);
+  t.is(annaRead?.mustChangePassword, false);
+  t.is(annaRead?.startPage, null);
+  t.is(await accounts.findById('no-such-id'), null);
+  t.is(await accounts.findByUsername('nobody'), null);
 });

@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
+import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 
 import { BrowserAgent } from './helpers/browser-agent.js';
@@ -153,4 +154,22 @@ test('disabling a user ends their sessions and tokens; enabling does not bring t
 
   t.false((await oidc.tokenIntrospection(rp.config, tokens.access_token)).active);
   await t.throwsAsync(oidc.refreshTokenGrant(rp.config, tokens.refresh_token as string));
+});
+
+test('a product set to ES256 gets ES256 ID tokens at sign-in and refresh; others keep RS256', async (t) => {
+  const provider = await TestProvider.start(t);
+  const es = await TestRelyingParty.register(provider, { id: 'fast', idTokenSigningAlg: 'ES256' });
+  const rs = await TestRelyingParty.register(provider, { id: 'plain' });
+  await provider.addUser('anna', PASSWORD);
+  const agent = new BrowserAgent(provider.issuer);
+
+  // openid-client checks each ID token against the algorithm the product expects.
+  const signedIn = await es.signIn(agent, 'anna', PASSWORD);
+  t.is(decodeProtectedHeader(signedIn.id_token as string).alg, 'ES256');
+  const refreshed = await oidc.refreshTokenGrant(es.config, signedIn.refresh_token as string);
+  t.is(decodeProtectedHeader(refreshed.id_token as string).alg, 'ES256');
+  t.is(refreshed.claims()?.sub, signedIn.claims()?.sub);
+
+  const other = await rs.signIn(new BrowserAgent(provider.issuer), 'anna', PASSWORD);
+  t.is(decodeProtectedHeader(other.id_token as string).alg, 'RS256');
 });

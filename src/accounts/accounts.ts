@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 
 import { User, type UserStatus } from '../db/entities/user.js';
+import { rowReader } from '../db/row-reader.js';
 import { AppError } from '../errors.js';
 import { endAccountAccess } from '../oidc/adapter.js';
 import type { PasswordHasher } from './password-hash.js';
@@ -36,19 +37,23 @@ export class Accounts {
   readonly #db: DataSource;
   readonly #users: Repository<User>;
   readonly #hasher: PasswordHasher;
+  readonly #byId: (id: string) => Promise<User | null>;
+  readonly #byUsernameKey: (key: string) => Promise<User | null>;
 
   constructor(db: DataSource, hasher: PasswordHasher) {
     this.#db = db;
     this.#users = db.getRepository(User);
     this.#hasher = hasher;
+    this.#byId = rowReader(db, User, 'id');
+    this.#byUsernameKey = rowReader(db, User, 'usernameKey');
   }
 
   findById(id: string): Promise<User | null> {
-    return this.#users.findOneBy({ id });
+    return this.#byId(id);
   }
 
   findByUsername(username: string): Promise<User | null> {
-    return this.#users.findOneBy({ usernameKey: usernameKey(username) });
+    return this.#byUsernameKey(usernameKey(username));
   }
 
   async getByUsername(username: string): Promise<User> {

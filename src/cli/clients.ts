@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 
 import { AppError } from '../errors.js';
 import { type ClientSettings, ClientStore } from '../oidc/client-store.js';
@@ -48,7 +48,13 @@ function withSettingOptions(command: Command): Command {
     .option('--backchannel-logout-uri <url>', 'where logout tokens are sent when a session ends')
     .option('--backchannel-session-required', 'logout tokens name the session (sid)')
     .option('--access-token-ttl <seconds>', 'access token lifetime for this product', seconds)
-    .option('--refresh-token-ttl <seconds>', 'refresh token lifetime for this product', seconds);
+    .option('--refresh-token-ttl <seconds>', 'refresh token lifetime for this product', seconds)
+    .addOption(
+      new Option('--id-token-alg <alg>', "how the product's ID tokens are signed").choices([
+        'RS256',
+        'ES256',
+      ]),
+    );
 }
 
 /** The settings given on the command line; what was not given is left out. */
@@ -68,6 +74,7 @@ function settingsFrom(options: Record<string, unknown>): Partial<ClientSettings>
     backchannelLogoutSessionRequired: options.backchannelSessionRequired as boolean | undefined,
     accessTokenTtl: options.accessTokenTtl as number | undefined,
     refreshTokenTtl: options.refreshTokenTtl as number | undefined,
+    idTokenSigningAlg: options.idTokenAlg as ClientSettings['idTokenSigningAlg'],
   };
   return Object.fromEntries(
     Object.entries(settings).filter(([, value]) => value !== undefined),

@@ -34,6 +34,8 @@ const declaredClient = z.strictObject({
   backchannelLogoutSessionRequired: z.boolean().optional(),
   accessTokenTtl: z.number().int().min(60).optional(),
   refreshTokenTtl: z.number().int().min(60).optional(),
+  /** How the product's ID tokens are signed (the provider holds keys for both). */
+  idTokenSigningAlg: z.enum(['RS256', 'ES256']).optional(),
 });
 
 export type DeclaredClient = z.infer<typeof declaredClient>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import { type DataSource, IsNull, LessThan, type Repository } from 'typeorm';
+import { type DataSource, LessThan, type Repository } from 'typeorm';
 
 import { LogoutDelivery } from '../db/entities/logout-delivery.js';
 import { OidcPayload } from '../db/entities/oidc-payload.js';
@@ -131,10 +131,14 @@ export class TypeOrmAdapter implements Adapter {
    * behind the code is revoked.
    */
   async consume(id: string): Promise<void> {
-    const result = await this.#rows.update(
-      { model: this.#model, id, consumedAt: IsNull() },
-      { consumedAt: epochSeconds() },
-    );
+    const runner = this.#db.createQueryRunner();
+    const result = await runner
+      .query(
+        'UPDATE oidc_payloads SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL',
+        [epochSeconds(), this.#model, id],
+        true,
+      )
+      .finally(() => runner.release());
     if (result.affected === 1 || !CONSUMABLE.has(this.#model)) return;
 
     const row = await this.#rows.findOneBy({ model: this.#model, id });

@@ -24,6 +24,11 @@ export interface ClientSettings {
   backchannelLogoutSessionRequired?: boolean | undefined;
   accessTokenTtl?: number | undefined;
   refreshTokenTtl?: number | undefined;
+  /**
+   * RS256 (the default, which every OpenID Connect library accepts) or
+   * ES256: smaller tokens, and a tenth of the signing work.
+   */
+  idTokenSigningAlg?: 'RS256' | 'ES256' | undefined;
 }
 
 export interface NewClient extends ClientSettings {
@@ -47,6 +52,7 @@ function metadataOf(settings: Partial<ClientSettings>): Partial<ClientMetadata> 
     ['backchannel_logout_session_required', settings.backchannelLogoutSessionRequired],
     ['access_token_ttl', settings.accessTokenTtl],
     ['refresh_token_ttl', settings.refreshTokenTtl],
+    ['id_token_signed_response_alg', settings.idTokenSigningAlg],
   ];
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
 }

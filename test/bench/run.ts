@@ -10,14 +10,14 @@
  * results are also written as JSON.
  *
  *   npm run bench -- [--db mysql|sqlite|both] [--duration 15] [--connections 8]
- *                    [--users 200] [--out bench-results.json]
+ *                    [--users 200] [--out bench-results.json] [--only sign-in,refresh]
  *
  * MariaDB: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/); a
  * database is created for the run and dropped after it. BENCH_PROFILE_DIR
  * makes the server write a CPU profile there; `npm run bench:profile FILE`
  * lists where its time went.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
@@ -45,11 +45,14 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '8' },
     users: { type: 'string', default: '200' },
     out: { type: 'string', default: 'bench-results.json' },
+    only: { type: 'string', default: '' },
   },
 });
 const DURATION_S = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const USERS = Number(args.users);
+/** Parts of row names to measure (all when empty), e.g. `--only sign-in,refresh`. */
+const only = (args.only as string).split(',').filter(Boolean);
 const PASSWORD = 'bench password that is long enough 42';
 const REDIRECT_URI = 'http://localhost:9/callback';
 const CORES = availableParallelism();
@@ -61,6 +64,56 @@ interface Row {
   p95: number;
   p99: number;
   errors: number;
+  operations: number;
+  /** CPU milliseconds per operation spent by the server, the database and this load generator. */
+  cpuMs?: { server: number; database: number; loadGenerator: number };
+}
+
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU seconds a process has used so far (user + system), from /proc. */
+function processCpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/** The MariaDB/MySQL server's process id, when it runs on this machine. */
+function databasePid(kind: 'sqlite' | 'mysql'): number | undefined {
+  if (kind === 'sqlite') return undefined;
+  for (const name of ['mariadbd', 'mysqld']) {
+    const found = spawnSync('pidof', [name], { encoding: 'utf8' }).stdout.trim().split(' ')[0];
+    if (found) return Number(found);
+  }
+  return undefined;
+}
+
+/** Runs one measurement and adds how much CPU each process spent per operation. */
+async function withCpu(
+  pids: { server: number | undefined; database: number | undefined },
+  measure: () => Promise<Row>,
+): Promise<Row> {
+  const before = {
+    server: processCpuSeconds(pids.server),
+    database: processCpuSeconds(pids.database),
+    self: process.cpuUsage(),
+  };
+  const row = await measure();
+  const self = process.cpuUsage(before.self);
+  const operations = row.operations;
+  const perOperation = (seconds: number) => (operations > 0 ? (seconds * 1000) / operations : 0);
+  return {
+    ...row,
+    cpuMs: {
+      server: perOperation(processCpuSeconds(pids.server) - before.server),
+      database: perOperation(processCpuSeconds(pids.database) - before.database),
+      loadGenerator: perOperation((self.user + self.system) / 1e6),
+    },
+  };
 }
 
 const quantile = (sorted: number[], q: number) =>
@@ -94,6 +147,7 @@ async function drive(name: string, connections: number, work: (loop: number) => 
     p95: quantile(latencies, 0.95),
     p99: quantile(latencies, 0.99),
     errors,
+    operations: latencies.length,
   } satisfies Row;
 }
 
@@ -106,8 +160,12 @@ async function cannon(name: string, options: autocannon.Options): Promise<Row> {
     p95: result.latency.p97_5,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    operations: result.requests.total,
   };
 }
+
+const rate = (rows: Row[], name: string) =>
+  rows.find((row) => row.name === name)?.requestsPerSecond ?? Number.NaN;
 
 /** scrypt verifications per second at the configured cost, every core busy. */
 async function scryptCapacity(hasher: PasswordHasher): Promise<number> {
@@ -253,29 +311,52 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
       });
     };
 
+    const pids = { server: server.pid, database: databasePid(kind) };
     const rows: Row[] = [];
-    rows.push(await drive('full sign-in', CONNECTIONS, async () => void (await signIn())));
-
-    // One refresh token per loop; each grant rotates it.
-    const refreshTokens = await Promise.all(
-      Array.from({ length: CONNECTIONS }, async () => (await signIn()).refresh_token as string),
+    const measure = async (name: string, run: (name: string) => Promise<Row>) => {
+      if (only.length === 0 || only.some((part) => name.includes(part))) {
+        rows.push(await withCpu(pids, () => run(name)));
+      }
+    };
+    await measure('full sign-in', (name) =>
+      drive(name, CONNECTIONS, async () => void (await signIn())),
     );
-    rows.push(
-      await drive('refresh_token grant', CONNECTIONS, async (loop) => {
-        const response = await fetch(`${issuer}/token`, {
-          method: 'POST',
-          headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            grant_type: 'refresh_token',
-            refresh_token: refreshTokens[loop] as string,
-          }),
-        });
-        if (!response.ok) throw new Error(`refresh: ${response.status}`);
-        refreshTokens[loop] = ((await response.json()) as { refresh_token: string }).refresh_token;
+
+    // Refresh tokens rotate, so each request sends one the server handed
+    // out earlier: a pool of them (more than there are connections), each
+    // taken for one request and replaced by the new token from its response.
+    const refreshTokens = await Promise.all(
+      Array.from({ length: CONNECTIONS * 2 }, async () => (await signIn()).refresh_token as string),
+    );
+    await measure('refresh_token grant', (name) =>
+      cannon(name, {
+        url: `${issuer}/token`,
+        requests: [
+          {
+            method: 'POST',
+            headers: {
+              authorization: basic,
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+            setupRequest: (request) => {
+              const token = refreshTokens.shift() as string;
+              return {
+                ...request,
+                body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`,
+              };
+            },
+            onResponse: (status, body) => {
+              // A refused token is not put back: the pool is twice the connections.
+              if (status === 200) {
+                refreshTokens.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
+              }
+            },
+          },
+        ],
       }),
     );
-    rows.push(
-      await cannon('client_credentials grant', {
+    await measure('client_credentials grant', (name) =>
+      cannon(name, {
         url: `${issuer}/token`,
         method: 'POST',
         headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
@@ -283,29 +364,31 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
       }),
     );
     const { access_token: accessToken } = await signIn();
-    rows.push(
-      await cannon('userinfo', {
+    await measure('userinfo', (name) =>
+      cannon(name, {
         url: `${issuer}/me`,
         headers: { authorization: `Bearer ${accessToken}` },
       }),
     );
-    rows.push(
-      await cannon('introspection', {
+    await measure('introspection', (name) =>
+      cannon(name, {
         url: `${issuer}/token/introspection`,
         method: 'POST',
         headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
         body: `token=${accessToken}`,
       }),
     );
-    rows.push(await cannon('discovery', { url: `${issuer}/.well-known/openid-configuration` }));
-    rows.push(await cannon('jwks', { url: `${issuer}/jwks` }));
+    await measure('discovery', (name) =>
+      cannon(name, { url: `${issuer}/.well-known/openid-configuration` }),
+    );
+    await measure('jwks', (name) => cannon(name, { url: `${issuer}/jwks` }));
 
     const sessions = await sessionFootprint(database.url, kind);
     return {
       database: kind,
       scryptLogN: config.passwordHash.logN,
       scryptVerificationsPerSecond: capacity,
-      signInToScryptRatio: (rows[0]?.requestsPerSecond ?? 0) / capacity,
+      signInToScryptRatio: rate(rows, 'full sign-in') / capacity,
       serverPeakRssMb: peakRssMb(server),
       sessionBytesInDatabase: sessions,
       rows,
@@ -345,17 +428,22 @@ for (const kind of kinds) {
   console.log(
     `\n${kind === 'mysql' ? 'MariaDB' : 'SQLite'}: ${CONNECTIONS} connections, ${DURATION_S} s each`,
   );
-  console.log('endpoint                        req/s   p50 ms   p95 ms   p99 ms   errors');
+  console.log(
+    'endpoint                        req/s   p50 ms   p95 ms   p99 ms   errors' +
+      '   CPU ms per request: server database load-gen',
+  );
   for (const row of result.rows) {
+    const cpu = row.cpuMs;
     console.log(
-      `${row.name.padEnd(26)}${fmt(row.requestsPerSecond)}${fmt(row.p50)}${fmt(row.p95)}${fmt(row.p99)}${String(row.errors).padStart(9)}`,
+      `${row.name.padEnd(26)}${fmt(row.requestsPerSecond)}${fmt(row.p50)}${fmt(row.p95)}${fmt(row.p99)}${String(row.errors).padStart(9)}` +
+        `${' '.repeat(21)}${cpu ? `${fmt(cpu.server)}${fmt(cpu.database)}${fmt(cpu.loadGenerator)}` : ''}`,
     );
   }
   console.log(
     `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ${result.scryptVerificationsPerSecond.toFixed(1)}; sign-ins/s to scrypt/s: ${(result.signInToScryptRatio * 100).toFixed(0)} %`,
   );
   console.log(
-    `per core: refresh ${((result.rows[1]?.requestsPerSecond ?? 0) / CORES).toFixed(0)}/s, client_credentials ${((result.rows[2]?.requestsPerSecond ?? 0) / CORES).toFixed(0)}/s; server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
+    `per core: refresh ${(rate(result.rows, 'refresh_token grant') / CORES).toFixed(0)}/s, client_credentials ${(rate(result.rows, 'client_credentials grant') / CORES).toFixed(0)}/s; server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
   );
 }
 const machine = {

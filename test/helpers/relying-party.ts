@@ -47,7 +47,10 @@ export class TestRelyingParty {
     const auth = metadata.client_secret
       ? oidc.ClientSecretBasic(metadata.client_secret)
       : oidc.None();
-    const config = await oidc.discovery(new URL(provider.issuer), id, undefined, auth, {
+    const signing = options.idTokenSigningAlg
+      ? { id_token_signed_response_alg: options.idTokenSigningAlg }
+      : undefined;
+    const config = await oidc.discovery(new URL(provider.issuer), id, signing, auth, {
       execute: [oidc.allowInsecureRequests],
     });
     return new TestRelyingParty(id, config, metadata.client_secret, redirectUri);
