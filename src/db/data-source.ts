@@ -46,8 +46,24 @@ export function describeDatabase(config: Config): { kind: DatabaseKind; location
   if (url === null) return { kind: 'sqlite', location: resolve(config.dataDir, 'idp.sqlite') };
   if (url.startsWith('sqlite:'))
     return { kind: 'sqlite', location: resolve(url.slice('sqlite:'.length)) };
-  const parsed = new URL(url);
-  return { kind: 'mysql', location: `${parsed.hostname}:${parsed.port || 3306}${parsed.pathname}` };
+  const { server, socketPath } = mysqlServer(url);
+  const parsed = new URL(server);
+  const where = socketPath ?? `${parsed.hostname}:${parsed.port || 3306}`;
+  return { kind: 'mysql', location: `${where}${parsed.pathname}` };
+}
+
+/**
+ * A mysql:// URL may name a Unix socket instead of a port
+ * (`mysql://idp@localhost/idp?socket=/run/mysqld/mysqld.sock`), for a
+ * database server on the same host: it skips the TCP stack, which halves
+ * the driver's work per statement there. Returns the URL without that
+ * parameter and the socket's path.
+ */
+function mysqlServer(url: string): { server: string; socketPath: string | undefined } {
+  const parsed = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  const socketPath = parsed.searchParams.get('socket') ?? undefined;
+  parsed.searchParams.delete('socket');
+  return { server: parsed.href, socketPath };
 }
 
 /**
@@ -57,7 +73,11 @@ export function describeDatabase(config: Config): { kind: DatabaseKind; location
  */
 async function mysqlFlavour(url: string): Promise<'mysql' | 'mariadb'> {
   if (url.startsWith('mariadb:')) return 'mariadb';
-  const connection = await mysql.createConnection(url);
+  const { server, socketPath } = mysqlServer(url);
+  const connection = await mysql.createConnection({
+    uri: server,
+    ...(socketPath ? { socketPath } : {}),
+  });
   try {
     const [rows] = await connection.query('SELECT VERSION() AS version');
     return /mariadb/i.test((rows as { version: string }[])[0]?.version ?? '') ? 'mariadb' : 'mysql';
@@ -86,18 +106,18 @@ async function optionsFor(config: Config): Promise<DataSourceOptions> {
     };
   }
 
-  const url = (config.database.url as string).replace(/^mariadb:/, 'mysql:');
+  const { server, socketPath } = mysqlServer(config.database.url as string);
   return {
     ...common,
     type: await mysqlFlavour(config.database.url as string),
-    url,
+    url: server,
     timezone: 'Z',
     charset: 'utf8mb4_unicode_ci',
     poolSize: config.database.poolSize,
     supportBigNumbers: true,
     // mysql2 otherwise records a stack trace for every query, to decorate
     // errors that TypeORM wraps in its own anyway: measurable per request.
-    extra: { trace: false },
+    extra: { trace: false, ...(socketPath ? { socketPath } : {}) },
   };
 }
 

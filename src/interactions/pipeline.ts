@@ -6,6 +6,7 @@ import type { Entitlements } from '../accounts/entitlements.js';
 import type { PasswordExpiry } from '../accounts/password-expiry.js';
 import type { PendingSteps, Registration } from '../accounts/registration.js';
 import type { User } from '../db/entities/user.js';
+import type { UserAccount } from '../oidc/account-claims.js';
 import type { InteractionStep } from './step.js';
 import { consentStep } from './steps/consent.js';
 import { entitlementStep } from './steps/entitlement.js';
@@ -51,20 +52,33 @@ export function interactionPolicy(
   entitlements: Entitlements,
   recentSignInSeconds: number,
 ) {
-  // The checks of one request share one read of the account.
+  // The checks of one request share one read of the account (the one
+  // oidc-provider made for the session, when it has one) and one look at
+  // the pending registration steps.
   const userByRequest = new WeakMap<object, Promise<User | null>>();
   const userOf = (ctx: KoaContextWithOIDC): Promise<User | null> => {
     let user = userByRequest.get(ctx);
     if (!user) {
       const accountId = ctx.oidc.session?.accountId;
-      user = accountId ? accounts.findById(accountId) : Promise.resolve(null);
+      const loaded = ctx.oidc.account as UserAccount | undefined;
+      user =
+        loaded?.accountId === accountId && loaded?.user
+          ? Promise.resolve(loaded.user)
+          : accountId
+            ? accounts.findById(accountId)
+            : Promise.resolve(null);
       userByRequest.set(ctx, user);
     }
     return user;
   };
-  const pending = async (ctx: KoaContextWithOIDC): Promise<PendingSteps | undefined> => {
-    const user = await userOf(ctx);
-    return user ? registration.pending(user) : undefined;
+  const pendingByRequest = new WeakMap<object, Promise<PendingSteps | undefined>>();
+  const pending = (ctx: KoaContextWithOIDC): Promise<PendingSteps | undefined> => {
+    let steps = pendingByRequest.get(ctx);
+    if (!steps) {
+      steps = userOf(ctx).then((user) => (user ? registration.pending(user) : undefined));
+      pendingByRequest.set(ctx, steps);
+    }
+    return steps;
   };
 
   const policy = policies.base();

@@ -49,11 +49,14 @@ function stepRequest(
         { ...data, action, csrf: services.csrf.issue(details.uid) },
       );
     },
+    // What oidc-provider's interactionResult does, on the interaction this
+    // request already read (and checked against the session) instead of a
+    // second read of it.
     async finish(result, merge = false) {
-      const returnTo = await services.provider.interactionResult(ctx.req, ctx.res, result, {
-        mergeWithLastSubmission: merge,
-      });
-      ctx.redirect(returnTo);
+      details.result =
+        merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
+      await details.save(details.exp - Math.floor(Date.now() / 1000));
+      ctx.redirect(details.returnTo);
       ctx.status = 303;
     },
   };

@@ -37,14 +37,20 @@ export function claimsOf(user: User, expiry: PasswordExpiry): AccountClaims {
   };
 }
 
+/** The account oidc-provider holds for a request, with the user row it was read from. */
+export interface UserAccount extends Account {
+  user: User;
+}
+
 /**
  * oidc-provider's `findAccount`: a disabled or deleted user has no account, so their tokens
- * stop working.
+ * stop working. The account carries its user row, so the interaction checks of the same
+ * request need not read it again.
  */
 export function accountFinder(accounts: Accounts, expiry: PasswordExpiry) {
-  return async (_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> => {
+  return async (_ctx: KoaContextWithOIDC, sub: string): Promise<UserAccount | undefined> => {
     const user = await accounts.findById(sub);
     if (user?.status !== 'active') return undefined;
-    return { accountId: user.id, claims: () => claimsOf(user, expiry) };
+    return { accountId: user.id, user, claims: () => claimsOf(user, expiry) };
   };
 }

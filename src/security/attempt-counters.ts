@@ -28,27 +28,29 @@ const MAX_RACES = 25;
  * sharing the database. The attempt that takes the last slot also sets the
  * lock, so a counter can never be full without a lock that runs out.
  *
- * Every change is a compare-and-set: an UPDATE that only matches the row as
- * it was read. A request that loses a race reads again.
+ * The first attempt on a key creates its row with that attempt counted, in
+ * one statement that only one request can win; every later change is a
+ * compare-and-set: an UPDATE that only matches the row as it was read. A
+ * request that loses either race reads again.
  */
 export class AttemptCounters {
   readonly #db: DataSource;
   readonly #rows: Repository<AttemptCounter>;
+  readonly #createSql: string;
 
   constructor(db: DataSource) {
     this.#db = db;
     this.#rows = db.getRepository(AttemptCounter);
+    const ignore = db.options.type === 'better-sqlite3' ? 'OR IGNORE' : 'IGNORE';
+    this.#createSql =
+      `INSERT ${ignore} INTO attempt_counters (counter_key, attempts, lockouts, locked_until) ` +
+      'VALUES (?, 1, ?, ?)';
   }
 
   /** Reserves one attempt; not allowed while the key is locked. */
   async reserve(key: string, limit: AttemptLimit): Promise<Reservation> {
-    await this.#db
-      .createQueryBuilder()
-      .insert()
-      .into(AttemptCounter)
-      .values({ key, attempts: 0, lockouts: 0, lockedUntil: null })
-      .orIgnore()
-      .execute();
+    const created = await this.#createWithFirstAttempt(key, limit);
+    if (created) return created;
 
     for (let race = 0; race < MAX_RACES; race++) {
       const row = await this.#rows.findOneBy({ key });
@@ -104,6 +106,29 @@ export class AttemptCounters {
     const locked =
       row?.lockedUntil && row.lockedUntil > Date.now() ? new Date(row.lockedUntil) : null;
     return { attempts: row?.attempts ?? 0, lockouts: row?.lockouts ?? 0, lockedUntil: locked };
+  }
+
+  /**
+   * The common case, a key with no row (no failures since its last
+   * success): the row is created with this attempt counted. Undefined when
+   * the row exists already, or another request created it first.
+   */
+  async #createWithFirstAttempt(
+    key: string,
+    limit: AttemptLimit,
+  ): Promise<Reservation | undefined> {
+    const lockedNow = limit.limit <= 1;
+    const lockSeconds = lockDuration(limit, 0);
+    const runner = this.#db.createQueryRunner();
+    const result = await runner
+      .query(
+        this.#createSql,
+        [key, lockedNow ? 1 : 0, lockedNow ? Date.now() + lockSeconds * 1000 : null],
+        true,
+      )
+      .finally(() => runner.release());
+    if (result.affected !== 1) return undefined;
+    return lockedNow ? { allowed: true, lockedNow, lockSeconds } : { allowed: true, lockedNow };
   }
 
   async #swap(row: AttemptCounter, next: Omit<AttemptCounter, 'key'>): Promise<boolean> {

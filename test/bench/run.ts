@@ -7,10 +7,12 @@
  * checked), refresh-token and client-credentials grants, userinfo,
  * introspection, discovery and JWKS (autocannon), the server's peak memory,
  * the machine's raw scrypt capacity and the sign-in to scrypt ratio. The
- * results are also written as JSON.
+ * results are also written as JSON. The server is the compiled build
+ * (`npm run build` runs first), started as the container image starts it.
  *
  *   npm run bench -- [--db mysql|sqlite|both] [--duration 15] [--connections 8]
  *                    [--users 200] [--out bench-results.json] [--only sign-in,refresh]
+ *                    [--log-n 10]
  *
  * MariaDB: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/); a
  * database is created for the run and dropped after it. BENCH_PROFILE_DIR
@@ -25,6 +27,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import autocannon from 'autocannon';
+import mysql from 'mysql2/promise';
 import * as oidc from 'openid-client';
 
 import type { PasswordHasher } from '../../src/accounts/password-hash.js';
@@ -34,9 +37,9 @@ import { SecurityAnswer } from '../../src/db/entities/security-answer.js';
 import { User } from '../../src/db/entities/user.js';
 import { createLogger } from '../../src/logger.js';
 import { ClientStore } from '../../src/oidc/client-store.js';
-import { BrowserAgent, expectRedirect } from '../helpers/browser-agent.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { freePort } from '../helpers/server.js';
+import { SignInDriver } from './sign-in-driver.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +49,7 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '200' },
     out: { type: 'string', default: 'bench-results.json' },
     only: { type: 'string', default: '' },
+    'log-n': { type: 'string' },
   },
 });
 const DURATION_S = Number(args.duration);
@@ -57,6 +61,11 @@ const PASSWORD = 'bench password that is long enough 42';
 const REDIRECT_URI = 'http://localhost:9/callback';
 const CORES = availableParallelism();
 
+// The server runs as the container image runs it: the compiled build, no TypeScript loader.
+const SERVER_ENTRY = 'dist/src/main.js';
+const build = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0) throw new Error('npm run build failed');
+
 interface Row {
   name: string;
   requestsPerSecond: number;
@@ -67,6 +76,8 @@ interface Row {
   operations: number;
   /** CPU milliseconds per operation spent by the server, the database and this load generator. */
   cpuMs?: { server: number; database: number; loadGenerator: number };
+  /** Database statements per operation (MariaDB/MySQL). */
+  statements?: number | undefined;
 }
 
 const CLOCK_TICKS_PER_S = 100;
@@ -92,27 +103,39 @@ function databasePid(kind: 'sqlite' | 'mysql'): number | undefined {
   return undefined;
 }
 
-/** Runs one measurement and adds how much CPU each process spent per operation. */
-async function withCpu(
-  pids: { server: number | undefined; database: number | undefined },
-  measure: () => Promise<Row>,
-): Promise<Row> {
+/** What is watched around each measurement besides the load generator itself. */
+interface Probes {
+  server: number | undefined;
+  database: number | undefined;
+  /** Statements the database server has received so far (MariaDB/MySQL only). */
+  statements?: (() => Promise<number>) | undefined;
+}
+
+/** Runs one measurement and adds what each process spent per operation. */
+async function withCpu(probes: Probes, measure: () => Promise<Row>): Promise<Row> {
   const before = {
-    server: processCpuSeconds(pids.server),
-    database: processCpuSeconds(pids.database),
+    server: processCpuSeconds(probes.server),
+    database: processCpuSeconds(probes.database),
     self: process.cpuUsage(),
+    statements: await probes.statements?.(),
   };
   const row = await measure();
   const self = process.cpuUsage(before.self);
+  const statementsAfter = await probes.statements?.();
   const operations = row.operations;
-  const perOperation = (seconds: number) => (operations > 0 ? (seconds * 1000) / operations : 0);
+  const perOperation = (amount: number) => (operations > 0 ? amount / operations : 0);
   return {
     ...row,
     cpuMs: {
-      server: perOperation(processCpuSeconds(pids.server) - before.server),
-      database: perOperation(processCpuSeconds(pids.database) - before.database),
-      loadGenerator: perOperation((self.user + self.system) / 1e6),
+      server: perOperation(1000 * (processCpuSeconds(probes.server) - before.server)),
+      database: perOperation(1000 * (processCpuSeconds(probes.database) - before.database)),
+      loadGenerator: perOperation((self.user + self.system) / 1000),
     },
+    statements:
+      statementsAfter === undefined || before.statements === undefined
+        ? undefined
+        : // less the second status query, which counts itself
+          perOperation(statementsAfter - before.statements - 1),
   };
 }
 
@@ -202,6 +225,8 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     JSON.stringify({
       rateLimit: { windowSeconds: 60, signIn: 0, recovery: 0, token: 0 },
       signIn: { maxFailures: 100, lockSeconds: 60, maxLockSeconds: 60 },
+      // --log-n lowers the hash cost to show what a sign-in costs besides the hash.
+      ...(args['log-n'] ? { passwordHash: { logN: Number(args['log-n']) } } : {}),
     }),
   );
   const port = await freePort();
@@ -270,7 +295,7 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
   const profile = process.env.BENCH_PROFILE_DIR
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
     : [];
-  const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
+  const server = spawn(process.execPath, [...profile, SERVER_ENTRY], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -290,10 +315,10 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     );
     const basic = `Basic ${Buffer.from(`bench:${client.client_secret}`).toString('base64')}`;
 
+    const browser = new SignInDriver(issuer, CONNECTIONS);
     let next = 0;
     const signIn = async (scope = 'openid profile email') => {
       const username = `user${next++ % USERS}`;
-      const agent = new BrowserAgent(issuer);
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const url = oidc.buildAuthorizationUrl(rp, {
@@ -303,19 +328,28 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
         code_challenge_method: 'S256',
         state,
       });
-      const login = await agent.open(url.href);
-      const callback = expectRedirect(await agent.submit(login, { username, password: PASSWORD }));
+      const callback = await browser.signIn(url.href, username, PASSWORD);
       return oidc.authorizationCodeGrant(rp, new URL(callback), {
         pkceCodeVerifier: verifier,
         expectedState: state,
       });
     };
 
-    const pids = { server: server.pid, database: databasePid(kind) };
+    const status = kind === 'mysql' ? await mysql.createConnection(database.url) : undefined;
+    const probes: Probes = {
+      server: server.pid,
+      database: databasePid(kind),
+      statements: status
+        ? async () => {
+            const [rows] = await status.query("SHOW GLOBAL STATUS LIKE 'Questions'");
+            return Number((rows as { Value: string }[])[0]?.Value);
+          }
+        : undefined,
+    };
     const rows: Row[] = [];
     const measure = async (name: string, run: (name: string) => Promise<Row>) => {
       if (only.length === 0 || only.some((part) => name.includes(part))) {
-        rows.push(await withCpu(pids, () => run(name)));
+        rows.push(await withCpu(probes, () => run(name)));
       }
     };
     await measure('full sign-in', (name) =>
@@ -383,6 +417,8 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     );
     await measure('jwks', (name) => cannon(name, { url: `${issuer}/jwks` }));
 
+    await status?.end();
+    browser.close();
     const sessions = await sessionFootprint(database.url, kind);
     return {
       database: kind,
@@ -430,13 +466,14 @@ for (const kind of kinds) {
   );
   console.log(
     'endpoint                        req/s   p50 ms   p95 ms   p99 ms   errors' +
-      '   CPU ms per request: server database load-gen',
+      '   CPU ms per request: server database load-gen   statements',
   );
   for (const row of result.rows) {
     const cpu = row.cpuMs;
     console.log(
       `${row.name.padEnd(26)}${fmt(row.requestsPerSecond)}${fmt(row.p50)}${fmt(row.p95)}${fmt(row.p99)}${String(row.errors).padStart(9)}` +
-        `${' '.repeat(21)}${cpu ? `${fmt(cpu.server)}${fmt(cpu.database)}${fmt(cpu.loadGenerator)}` : ''}`,
+        `${' '.repeat(21)}${cpu ? `${fmt(cpu.server)}${fmt(cpu.database)}${fmt(cpu.loadGenerator)}` : ''}` +
+        `${row.statements === undefined ? '' : fmt(row.statements).padStart(13)}`,
     );
   }
   console.log(
