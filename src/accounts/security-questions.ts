@@ -99,8 +99,12 @@ export class SecurityQuestions {
     return this.#hasher.verifyDummy(normalizeAnswer(answer));
   }
 
-  count(userId: string): Promise<number> {
-    return this.#db.getRepository(SecurityAnswer).countBy({ userId });
+  async count(userId: string): Promise<number> {
+    const [row] = await this.#db.query(
+      'SELECT COUNT(*) AS answers FROM security_answers WHERE user_id = ?',
+      [userId],
+    );
+    return Number(row?.answers ?? 0);
   }
 
   /** Hashes the answers (slow work, done before any transaction opens), one row per question. */

@@ -53,7 +53,21 @@ export class AuditLog {
     );
     this.#metrics?.audit(event.type, event.outcome);
     try {
-      await this.#db.getRepository(AuditEvent).insert(row);
+      // One plain statement: every sign-in writes one of these.
+      await this.#db.query(
+        'INSERT INTO audit_events (occurred_at, type, user_id, client_id, ip, user_agent, ' +
+          'outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          row.occurredAt,
+          row.type,
+          row.userId,
+          row.clientId,
+          row.ip,
+          row.userAgent,
+          row.outcome,
+          row.detail,
+        ],
+      );
     } catch (error) {
       this.#logger.error({ err: error, event: event.type }, 'audit event not stored');
     }

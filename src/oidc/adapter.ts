@@ -148,7 +148,7 @@ export class TypeOrmAdapter implements Adapter {
 
   async destroy(id: string): Promise<void> {
     this.#clients?.delete(id);
-    await this.#rows.delete({ model: this.#model, id });
+    await this.#db.query('DELETE FROM oidc_payloads WHERE model = ? AND id = ?', [this.#model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

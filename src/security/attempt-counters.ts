@@ -96,7 +96,7 @@ export class AttemptCounters {
 
   /** A success on the account, or an operator lifting the lock: start from zero. */
   async clear(key: string): Promise<void> {
-    await this.#rows.delete({ key });
+    await this.#db.query('DELETE FROM attempt_counters WHERE counter_key = ?', [key]);
   }
 
   async state(

@@ -12,7 +12,7 @@
  *
  *   npm run bench -- [--db mysql|sqlite|both] [--duration 15] [--connections 8]
  *                    [--users 200] [--out bench-results.json] [--only sign-in,refresh]
- *                    [--log-n 10]
+ *                    [--log-n 10] [--warmup 3]
  *
  * MariaDB: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/); a
  * database is created for the run and dropped after it. BENCH_PROFILE_DIR
@@ -50,9 +50,13 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench-results.json' },
     only: { type: 'string', default: '' },
     'log-n': { type: 'string' },
+    warmup: { type: 'string', default: '3' },
   },
 });
 const DURATION_S = Number(args.duration);
+const WARMUP_S = Number(args.warmup);
+/** How long the current run lasts: a warm-up, or a measured row. */
+let runSeconds = DURATION_S;
 const CONNECTIONS = Number(args.connections);
 const USERS = Number(args.users);
 /** Parts of row names to measure (all when empty), e.g. `--only sign-in,refresh`. */
@@ -146,7 +150,7 @@ const quantile = (sorted: number[], q: number) =>
 async function drive(name: string, connections: number, work: (loop: number) => Promise<void>) {
   const latencies: number[] = [];
   let errors = 0;
-  const deadline = performance.now() + DURATION_S * 1000;
+  const deadline = performance.now() + runSeconds * 1000;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: connections }, async (_, loop) => {
@@ -175,7 +179,7 @@ async function drive(name: string, connections: number, work: (loop: number) => 
 }
 
 async function cannon(name: string, options: autocannon.Options): Promise<Row> {
-  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
+  const result = await autocannon({ connections: CONNECTIONS, duration: runSeconds, ...options });
   return {
     name,
     requestsPerSecond: result.requests.average,
@@ -349,6 +353,10 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     const rows: Row[] = [];
     const measure = async (name: string, run: (name: string) => Promise<Row>) => {
       if (only.length === 0 || only.some((part) => name.includes(part))) {
+        // An unmeasured warm-up first, so the row sees compiled code and warm caches.
+        runSeconds = WARMUP_S;
+        if (WARMUP_S > 0) await run(name);
+        runSeconds = DURATION_S;
         rows.push(await withCpu(probes, () => run(name)));
       }
     };
