@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
 import { SecurityAnswer } from '../db/entities/security-answer.js';
+import { statementsFor } from '../db/statements.js';
 import type { PasswordHasher } from './password-hash.js';
 
 export const QUESTION_COUNT = 3;
@@ -100,7 +101,7 @@ export class SecurityQuestions {
   }
 
   async count(userId: string): Promise<number> {
-    const [row] = await this.#db.query(
+    const [row] = await statementsFor(this.#db).rows<{ answers: number | string }>(
       'SELECT COUNT(*) AS answers FROM security_answers WHERE user_id = ?',
       [userId],
     );

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { type DataSource, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
 
 import { AuditEvent, type AuditOutcome } from '../db/entities/audit-event.js';
+import { statementsFor } from '../db/statements.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -54,7 +55,7 @@ export class AuditLog {
     this.#metrics?.audit(event.type, event.outcome);
     try {
       // One plain statement: every sign-in writes one of these.
-      await this.#db.query(
+      await statementsFor(this.#db).run(
         'INSERT INTO audit_events (occurred_at, type, user_id, client_id, ip, user_agent, ' +
           'outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [

@@ -1,5 +1,7 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 
+import { statementsFor } from './statements.js';
+
 /**
  * A lookup of one entity by one column for the paths every token request
  * takes (the account behind a token, the user signing in). TypeORM's
@@ -20,8 +22,9 @@ export function rowReader<T extends ObjectLiteral>(
     `SELECT ${metadata.columns.map((column) => quote(column.databaseName)).join(', ')} ` +
     `FROM ${quote(metadata.tableName)} WHERE ${quote(key.databaseName)} = ? LIMIT 1`;
 
+  const statements = statementsFor(db);
   return async (value) => {
-    const [row] = (await db.query(sql, [value])) as Record<string, unknown>[];
+    const [row] = await statements.rows(sql, [value]);
     if (!row) return null;
     const entity = metadata.create() as T;
     for (const column of metadata.columns) {

@@ -6,6 +6,7 @@ import { type DataSource, LessThan, type Repository } from 'typeorm';
 
 import { LogoutDelivery } from '../db/entities/logout-delivery.js';
 import { OidcPayload } from '../db/entities/oidc-payload.js';
+import { type Statements, statementsFor } from '../db/statements.js';
 
 const epochSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -57,10 +58,10 @@ interface StoredRow {
  * oidc-provider's storage interface over one table. Every instance sharing
  * the database sees the same state; the only thing kept in process is a
  * client read in the last few seconds. The lookups and writes of every
- * request are single plain statements (the same on MySQL and SQLite).
+ * request are single plain statements (db/statements.ts).
  */
 export class TypeOrmAdapter implements Adapter {
-  readonly #db: DataSource;
+  readonly #statements: Statements;
   readonly #rows: Repository<OidcPayload>;
   readonly #model: string;
   readonly #upsertSql: string;
@@ -68,7 +69,7 @@ export class TypeOrmAdapter implements Adapter {
 
   constructor(model: string, db: DataSource) {
     this.#model = model;
-    this.#db = db;
+    this.#statements = statementsFor(db);
     this.#rows = db.getRepository(OidcPayload);
     if (model === 'Client') {
       const cache: ClientCache = clientCaches.get(db) ?? new Map();
@@ -95,7 +96,7 @@ export class TypeOrmAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
     this.#clients?.delete(id);
-    await this.#db.query(this.#upsertSql, [
+    await this.#statements.run(this.#upsertSql, [
       this.#model,
       id,
       JSON.stringify(payload),
@@ -131,15 +132,11 @@ export class TypeOrmAdapter implements Adapter {
    * behind the code is revoked.
    */
   async consume(id: string): Promise<void> {
-    const runner = this.#db.createQueryRunner();
-    const result = await runner
-      .query(
-        'UPDATE oidc_payloads SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL',
-        [epochSeconds(), this.#model, id],
-        true,
-      )
-      .finally(() => runner.release());
-    if (result.affected === 1 || !CONSUMABLE.has(this.#model)) return;
+    const changed = await this.#statements.run(
+      'UPDATE oidc_payloads SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL',
+      [epochSeconds(), this.#model, id],
+    );
+    if (changed === 1 || !CONSUMABLE.has(this.#model)) return;
 
     const row = await this.#rows.findOneBy({ model: this.#model, id });
     if (row?.grantId) await this.revokeByGrantId(row.grantId);
@@ -148,7 +145,10 @@ export class TypeOrmAdapter implements Adapter {
 
   async destroy(id: string): Promise<void> {
     this.#clients?.delete(id);
-    await this.#db.query('DELETE FROM oidc_payloads WHERE model = ? AND id = ?', [this.#model, id]);
+    await this.#statements.run('DELETE FROM oidc_payloads WHERE model = ? AND id = ?', [
+      this.#model,
+      id,
+    ]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
@@ -159,11 +159,11 @@ export class TypeOrmAdapter implements Adapter {
     column: 'id' | 'uid' | 'user_code',
     value: string,
   ): Promise<AdapterPayload | undefined> {
-    const [row] = (await this.#db.query(
+    const [row] = await this.#statements.rows<StoredRow>(
       'SELECT payload, expires_at, consumed_at FROM oidc_payloads ' +
         `WHERE model = ? AND ${column} = ? LIMIT 1`,
       [this.#model, value],
-    )) as StoredRow[];
+    );
     if (!row) return undefined;
     if (row.expires_at !== null && Number(row.expires_at) <= epochSeconds()) return undefined;
 

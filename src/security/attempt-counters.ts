@@ -1,6 +1,7 @@
 import { type DataSource, IsNull, type Repository } from 'typeorm';
 
 import { AttemptCounter } from '../db/entities/attempt-counter.js';
+import { statementsFor } from '../db/statements.js';
 
 export interface AttemptLimit {
   /** Attempts allowed before the key locks. */
@@ -96,7 +97,7 @@ export class AttemptCounters {
 
   /** A success on the account, or an operator lifting the lock: start from zero. */
   async clear(key: string): Promise<void> {
-    await this.#db.query('DELETE FROM attempt_counters WHERE counter_key = ?', [key]);
+    await statementsFor(this.#db).run('DELETE FROM attempt_counters WHERE counter_key = ?', [key]);
   }
 
   async state(
@@ -119,15 +120,12 @@ export class AttemptCounters {
   ): Promise<Reservation | undefined> {
     const lockedNow = limit.limit <= 1;
     const lockSeconds = lockDuration(limit, 0);
-    const runner = this.#db.createQueryRunner();
-    const result = await runner
-      .query(
-        this.#createSql,
-        [key, lockedNow ? 1 : 0, lockedNow ? Date.now() + lockSeconds * 1000 : null],
-        true,
-      )
-      .finally(() => runner.release());
-    if (result.affected !== 1) return undefined;
+    const created = await statementsFor(this.#db).run(this.#createSql, [
+      key,
+      lockedNow ? 1 : 0,
+      lockedNow ? Date.now() + lockSeconds * 1000 : null,
+    ]);
+    if (created !== 1) return undefined;
     return lockedNow ? { allowed: true, lockedNow, lockSeconds } : { allowed: true, lockedNow };
   }
 
