@@ -1,23 +1,16 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 
 import { createApp } from './app.js';
+import { isFirstWorker, superviseWorkers } from './cluster.js';
 import { ConfigError, loadConfig, usesInsecureIssuer } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { describeDatabase } from './db/data-source.js';
 import { seedDemo } from './demo/seed.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return process.exit(78);
-  }
-
-  const logger = createLogger(config.log.level);
+/** Settings that work but are probably not what the operator meant. */
+function warnAboutSettings(config: Config, logger: Logger): void {
   if (usesInsecureIssuer(config)) {
     logger.warn(
       { issuer: config.issuer },
@@ -38,6 +31,21 @@ async function main(): Promise<void> {
       'the issuer names another port than the server listens on: set ISSUER together with PORT',
     );
   }
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return process.exit(78);
+  }
+
+  const logger = createLogger(config.log.level);
+  if (cluster.isPrimary) warnAboutSettings(config, logger);
+  if (cluster.isPrimary && config.workers > 1) return superviseWorkers(config, logger);
 
   const app = await createApp(config, logger);
   const server: Server = app.provider.listen(config.port);
@@ -53,7 +61,7 @@ async function main(): Promise<void> {
       { issuer: config.issuer, port: config.port, database: db.kind, location: db.location },
       'listening',
     );
-    if (config.env === 'development') {
+    if (config.env === 'development' && isFirstWorker()) {
       await seedDemo(app.services, (line) => process.stdout.write(`${line}\n`));
     }
   });
@@ -61,7 +69,12 @@ async function main(): Promise<void> {
   // Stop accepting, let the requests in flight finish (idle keep-alive
   // connections are closed at once), then close the database pool. A request
   // that takes longer than the grace period is cut off.
+  // Idempotent: under a supervisor (WORKERS > 1) a terminal's Ctrl-C reaches
+  // the worker twice, directly and passed on.
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close(() => {
       app
@@ -81,8 +94,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 10_000).unref();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

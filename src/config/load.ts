@@ -17,6 +17,7 @@ const environmentOverrides: Record<
   PORT: { path: 'port', kind: 'number' },
   DATA_DIR: { path: 'dataDir', kind: 'string' },
   TRUST_PROXY: { path: 'trustProxy', kind: 'boolean' },
+  WORKERS: { path: 'workers', kind: 'number' },
   DATABASE_URL: { path: 'database.url', kind: 'string' },
   MIGRATE_ON_START: { path: 'database.migrateOnStart', kind: 'boolean' },
   DATABASE_POOL_SIZE: { path: 'database.poolSize', kind: 'number' },

@@ -50,6 +50,7 @@ export const configSchema = z.strictObject({
   port: z.number().int().min(0).max(65535),
   dataDir: z.string().min(1),
   trustProxy: z.boolean(),
+  workers: z.number().int().min(1).max(64),
   database: z.strictObject({
     url: databaseUrl,
     migrateOnStart: z.boolean(),

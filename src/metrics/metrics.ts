@@ -1,8 +1,18 @@
+import cluster from 'node:cluster';
 import { timingSafeEqual } from 'node:crypto';
 
 import type { Middleware } from 'koa';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+import {
+  AggregatorRegistry,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  Registry,
+} from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { clusterMetricsText } from '../cluster.js';
 
 /** Audit event types that are also counted as sign-in outcomes and lockouts. */
 const SIGN_IN_OUTCOMES: Record<string, string> = {
@@ -38,6 +48,13 @@ export class Metrics {
 
   constructor(db: DataSource) {
     const registers = [this.registry];
+    if (cluster.isWorker) {
+      // In a worker of a cluster (src/cluster.ts) the supervisor collects
+      // this registry; constructing an aggregator is what makes prom-client
+      // answer its requests.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([this.registry]);
+    }
     collectDefaultMetrics({ register: this.registry, prefix: 'idp_' });
     this.#signIns = new Counter({
       name: 'idp_sign_ins_total',
@@ -145,6 +162,6 @@ export function metricsEndpoint(metrics: Metrics, token: string | null): Middlew
       }
     }
     ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    ctx.body = await (clusterMetricsText() ?? metrics.registry.metrics());
   };
 }

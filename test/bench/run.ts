@@ -12,7 +12,7 @@
  *
  *   npm run bench -- [--db mysql|sqlite|both] [--duration 15] [--connections 8]
  *                    [--users 200] [--out bench-results.json] [--only sign-in,refresh]
- *                    [--log-n 10] [--warmup 3]
+ *                    [--log-n 10] [--warmup 3] [--transport socket|tcp]
  *
  * MariaDB: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/); a
  * database is created for the run and dropped after it. BENCH_PROFILE_DIR
@@ -21,7 +21,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,6 +51,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: '' },
     'log-n': { type: 'string' },
     warmup: { type: 'string', default: '3' },
+    transport: { type: 'string', default: 'socket' },
   },
 });
 const DURATION_S = Number(args.duration);
@@ -64,6 +65,8 @@ const only = (args.only as string).split(',').filter(Boolean);
 const PASSWORD = 'bench password that is long enough 42';
 const REDIRECT_URI = 'http://localhost:9/callback';
 const CORES = availableParallelism();
+const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
+type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
 
 // The server runs as the container image runs it: the compiled build, no TypeScript loader.
 const SERVER_ENTRY = 'dist/src/main.js';
@@ -211,6 +214,28 @@ async function scryptCapacity(hasher: PasswordHasher): Promise<number> {
   return done / ((performance.now() - started) / 1000);
 }
 
+/**
+ * With `--transport socket` (the default) a MariaDB/MySQL server on this
+ * machine is reached through its Unix socket, as the README advises for a
+ * database on the same host; `--transport tcp` keeps the URL's host and port.
+ */
+async function mysqlTransport(url: string): Promise<string> {
+  if (args.transport === 'tcp') return url;
+  const connection = await mysql.createConnection(url);
+  try {
+    const [rows] = await connection.query('SELECT @@socket AS socket');
+    const socket = (rows as { socket: string | null }[])[0]?.socket;
+    if (!socket || !existsSync(socket)) return url;
+    const parsed = new URL(url);
+    parsed.hostname = 'localhost';
+    parsed.port = '';
+    parsed.searchParams.set('socket', socket);
+    return parsed.href;
+  } finally {
+    await connection.end();
+  }
+}
+
 function peakRssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -221,6 +246,7 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
   process.env.TEST_DB = kind;
   process.env.TEST_MYSQL_URL ??= process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
   const database = await createTestDatabase();
+  const databaseUrl = kind === 'mysql' ? await mysqlTransport(database.url) : database.url;
   const dir = mkdtempSync(join(tmpdir(), 'idp-bench-'));
   const configFile = join(dir, 'bench.json');
   // Production settings, minus what would refuse a load test from one address.
@@ -238,7 +264,7 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     NODE_ENV: 'production',
     ISSUER: `http://localhost:${port}`,
     PORT: String(port),
-    DATABASE_URL: database.url,
+    DATABASE_URL: databaseUrl,
     CONFIG_FILE: configFile,
     METRICS_ENABLED: 'false',
     LOG_LEVEL: 'warn',
@@ -246,17 +272,25 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
   const config = loadConfig(env);
   const issuer = config.issuer;
 
-  // Seed: one product and USERS registered users (one hash, shared: the
-  // stored hashes are valid, and seeding stays fast at production cost).
+  // Seed: two products (ID tokens signed RS256, the default, and ES256) and
+  // USERS registered users (one hash, shared: the stored hashes are valid,
+  // and seeding stays fast at production cost).
   const app = await createApp(config, createLogger('silent'));
-  const client = await new ClientStore(app.services.db, app.services.provider).add({
-    id: 'bench',
-    redirectUris: [REDIRECT_URI],
-    postLogoutRedirectUris: [],
-    firstParty: true,
-    openToAll: true,
-    isPublic: false,
-  });
+  const clients = new ClientStore(app.services.db, app.services.provider);
+  const products = {} as Record<IdTokenAlg, { id: string; secret: string }>;
+  for (const alg of ID_TOKEN_ALGS) {
+    const id = `bench-${alg.toLowerCase()}`;
+    const client = await clients.add({
+      id,
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [],
+      firstParty: true,
+      openToAll: true,
+      isPublic: false,
+      idTokenSigningAlg: alg,
+    });
+    products[alg] = { id, secret: client.client_secret as string };
+  }
   const passwordHash = await app.services.hasher.hash(PASSWORD);
   const answerHash = await app.services.hasher.hash('answer');
   const now = new Date();
@@ -310,18 +344,25 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
       if (i > 300) throw new Error('the server did not become ready');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const rp = await oidc.discovery(
-      new URL(issuer),
-      'bench',
-      undefined,
-      oidc.ClientSecretBasic(client.client_secret as string),
-      { execute: [oidc.allowInsecureRequests] },
-    );
-    const basic = `Basic ${Buffer.from(`bench:${client.client_secret}`).toString('base64')}`;
+    const relyingParties = {} as Record<IdTokenAlg, oidc.Configuration>;
+    const basicAuth = {} as Record<IdTokenAlg, string>;
+    for (const alg of ID_TOKEN_ALGS) {
+      const { id, secret } = products[alg];
+      relyingParties[alg] = await oidc.discovery(
+        new URL(issuer),
+        id,
+        undefined,
+        oidc.ClientSecretBasic(secret),
+        { execute: [oidc.allowInsecureRequests] },
+      );
+      basicAuth[alg] = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    }
+    const basic = basicAuth.RS256;
 
     const browser = new SignInDriver(issuer, CONNECTIONS);
     let next = 0;
-    const signIn = async (scope = 'openid profile email') => {
+    const signIn = async (alg: IdTokenAlg = 'RS256', scope = 'openid profile email') => {
+      const rp = relyingParties[alg];
       const username = `user${next++ % USERS}`;
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
@@ -367,17 +408,15 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     // Refresh tokens rotate, so each request sends one the server handed
     // out earlier: a pool of them (more than there are connections), each
     // taken for one request and replaced by the new token from its response.
-    const refreshTokens = await Promise.all(
-      Array.from({ length: CONNECTIONS * 2 }, async () => (await signIn()).refresh_token as string),
-    );
-    await measure('refresh_token grant', (name) =>
+    // Each grant also signs a new ID token, with the product's algorithm.
+    const refreshRow = (name: string, refreshTokens: string[], alg: IdTokenAlg) =>
       cannon(name, {
         url: `${issuer}/token`,
         requests: [
           {
             method: 'POST',
             headers: {
-              authorization: basic,
+              authorization: basicAuth[alg],
               'content-type': 'application/x-www-form-urlencoded',
             },
             setupRequest: (request) => {
@@ -395,8 +434,16 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
             },
           },
         ],
-      }),
-    );
+      });
+    for (const alg of ID_TOKEN_ALGS) {
+      const refreshTokens = await Promise.all(
+        Array.from(
+          { length: CONNECTIONS * 2 },
+          async () => (await signIn(alg)).refresh_token as string,
+        ),
+      );
+      await measure(`refresh_token grant ${alg}`, (name) => refreshRow(name, refreshTokens, alg));
+    }
     await measure('client_credentials grant', (name) =>
       cannon(name, {
         url: `${issuer}/token`,
@@ -430,6 +477,12 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     const sessions = await sessionFootprint(database.url, kind);
     return {
       database: kind,
+      transport:
+        kind === 'sqlite'
+          ? 'file'
+          : new URL(databaseUrl).searchParams.has('socket')
+            ? 'unix socket'
+            : 'tcp',
       scryptLogN: config.passwordHash.logN,
       scryptVerificationsPerSecond: capacity,
       signInToScryptRatio: rate(rows, 'full sign-in') / capacity,
@@ -470,7 +523,7 @@ for (const kind of kinds) {
   results.push(result);
   const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1).padStart(9) : '        -');
   console.log(
-    `\n${kind === 'mysql' ? 'MariaDB' : 'SQLite'}: ${CONNECTIONS} connections, ${DURATION_S} s each`,
+    `\n${kind === 'mysql' ? 'MariaDB' : 'SQLite'} (${result.transport}): ${CONNECTIONS} connections, ${DURATION_S} s each`,
   );
   console.log(
     'endpoint                        req/s   p50 ms   p95 ms   p99 ms   errors' +
@@ -488,7 +541,7 @@ for (const kind of kinds) {
     `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ${result.scryptVerificationsPerSecond.toFixed(1)}; sign-ins/s to scrypt/s: ${(result.signInToScryptRatio * 100).toFixed(0)} %`,
   );
   console.log(
-    `per core: refresh ${(rate(result.rows, 'refresh_token grant') / CORES).toFixed(0)}/s, client_credentials ${(rate(result.rows, 'client_credentials grant') / CORES).toFixed(0)}/s; server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
+    `per core: refresh ${ID_TOKEN_ALGS.map((alg) => `${(rate(result.rows, `refresh_token grant ${alg}`) / CORES).toFixed(0)}/s (${alg})`).join(', ')}, client_credentials ${(rate(result.rows, 'client_credentials grant') / CORES).toFixed(0)}/s; server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
   );
 }
 const machine = {
