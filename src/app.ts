@@ -32,6 +32,7 @@ import { ClientStore } from './oidc/client-store.js';
 import { startKeyReload } from './oidc/key-reload.js';
 import { loadCookieKeys, loadSigningKeys, sharedSecret } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
+import { requestRowsScope } from './oidc/request-rows.js';
 import { Recovery } from './recovery/recovery.js';
 import { recoveryRouter } from './recovery/router.js';
 import { AttemptCounters } from './security/attempt-counters.js';
@@ -156,6 +157,7 @@ export async function createApp(
     };
 
     provider.use(errorHandler(services));
+    provider.use(requestRowsScope());
     provider.use(publicOrigin(config));
     provider.use(securityHeaders(config));
     if (config.metrics.enabled) provider.use(metricsEndpoint(metrics, config.metrics.token));

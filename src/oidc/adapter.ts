@@ -7,6 +7,7 @@ import { type DataSource, LessThan, type Repository } from 'typeorm';
 import { LogoutDelivery } from '../db/entities/logout-delivery.js';
 import { OidcPayload } from '../db/entities/oidc-payload.js';
 import { type Statements, statementsFor } from '../db/statements.js';
+import { dropRows, leaveRow, takeRow } from './request-rows.js';
 
 const epochSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -28,6 +29,12 @@ const CONSUMABLE = new Set([
   'BackchannelAuthenticationRequest',
   'PushedAuthorizationRequest',
 ]);
+
+/**
+ * Tokens whose lookup is always followed by lookups of their grant and
+ * their session: one statement reads all three (see request-rows.ts).
+ */
+const WITH_GRANT_AND_SESSION = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken']);
 
 /** How long an instance reuses a client it read: client changes reach every instance within it. */
 const CLIENT_CACHE_MS = 5000;
@@ -54,6 +61,28 @@ interface StoredRow {
   consumed_at: number | string | null;
 }
 
+/** A token row with its grant's and its session's, when they exist. */
+interface TokenRow extends StoredRow {
+  grant_payload: string | null;
+  grant_expires_at: number | string | null;
+  grant_consumed_at: number | string | null;
+  session_payload: string | null;
+  session_expires_at: number | string | null;
+  session_consumed_at: number | string | null;
+}
+
+/** What the provider is given for a stored row: nothing once it expired. */
+function payloadOf(
+  payload: string | null,
+  expiresAt: number | string | null,
+  consumedAt: number | string | null,
+): AdapterPayload | undefined {
+  if (payload === null) return undefined;
+  if (expiresAt !== null && Number(expiresAt) <= epochSeconds()) return undefined;
+  const parsed = JSON.parse(payload) as AdapterPayload;
+  return consumedAt === null ? parsed : { ...parsed, consumed: Number(consumedAt) };
+}
+
 /**
  * oidc-provider's storage interface over one table. Every instance sharing
  * the database sees the same state; the only thing kept in process is a
@@ -65,6 +94,7 @@ export class TypeOrmAdapter implements Adapter {
   readonly #rows: Repository<OidcPayload>;
   readonly #model: string;
   readonly #upsertSql: string;
+  readonly #tokenSql: string | undefined;
   readonly #clients: ClientCache | undefined;
 
   constructor(model: string, db: DataSource) {
@@ -87,6 +117,22 @@ export class TypeOrmAdapter implements Adapter {
             .join(', ')}`
         : `ON DUPLICATE KEY UPDATE ${updated.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
     this.#upsertSql = `${insert} ${onConflict}`;
+
+    if (WITH_GRANT_AND_SESSION.has(model)) {
+      const sessionUid =
+        db.options.type === 'better-sqlite3'
+          ? "json_extract(t.payload, '$.sessionUid')"
+          : "JSON_UNQUOTE(JSON_EXTRACT(t.payload, '$.sessionUid'))";
+      this.#tokenSql =
+        'SELECT t.payload, t.expires_at, t.consumed_at, ' +
+        'g.payload AS grant_payload, g.expires_at AS grant_expires_at, ' +
+        'g.consumed_at AS grant_consumed_at, s.payload AS session_payload, ' +
+        's.expires_at AS session_expires_at, s.consumed_at AS session_consumed_at ' +
+        'FROM oidc_payloads t ' +
+        "LEFT JOIN oidc_payloads g ON g.model = 'Grant' AND g.id = t.grant_id " +
+        `LEFT JOIN oidc_payloads s ON s.model = 'Session' AND s.uid = ${sessionUid} ` +
+        'WHERE t.model = ? AND t.id = ? LIMIT 1';
+    }
   }
 
   /** The factory oidc-provider's `adapter` setting takes. */
@@ -96,6 +142,7 @@ export class TypeOrmAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
     this.#clients?.delete(id);
+    dropRows();
     await this.#statements.run(this.#upsertSql, [
       this.#model,
       id,
@@ -112,6 +159,7 @@ export class TypeOrmAdapter implements Adapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     const cached = this.#clients?.get(id);
     if (cached && cached.until > Date.now()) return cached.payload;
+    if (this.#tokenSql) return this.#findToken(id, this.#tokenSql);
     const payload = await this.#findWhere('id', id);
     this.#clients?.set(id, { payload, until: Date.now() + CLIENT_CACHE_MS });
     return payload;
@@ -132,6 +180,7 @@ export class TypeOrmAdapter implements Adapter {
    * behind the code is revoked.
    */
   async consume(id: string): Promise<void> {
+    dropRows();
     const changed = await this.#statements.run(
       'UPDATE oidc_payloads SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL',
       [epochSeconds(), this.#model, id],
@@ -145,6 +194,7 @@ export class TypeOrmAdapter implements Adapter {
 
   async destroy(id: string): Promise<void> {
     this.#clients?.delete(id);
+    dropRows();
     await this.#statements.run('DELETE FROM oidc_payloads WHERE model = ? AND id = ?', [
       this.#model,
       id,
@@ -152,6 +202,7 @@ export class TypeOrmAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    dropRows();
     await this.#rows.delete({ grantId });
   }
 
@@ -159,16 +210,39 @@ export class TypeOrmAdapter implements Adapter {
     column: 'id' | 'uid' | 'user_code',
     value: string,
   ): Promise<AdapterPayload | undefined> {
+    const left = takeRow(this.#model, column, value);
+    if (left.found) return left.payload;
     const [row] = await this.#statements.rows<StoredRow>(
       'SELECT payload, expires_at, consumed_at FROM oidc_payloads ' +
         `WHERE model = ? AND ${column} = ? LIMIT 1`,
       [this.#model, value],
     );
-    if (!row) return undefined;
-    if (row.expires_at !== null && Number(row.expires_at) <= epochSeconds()) return undefined;
+    return row && payloadOf(row.payload, row.expires_at, row.consumed_at);
+  }
 
-    const payload = JSON.parse(row.payload) as AdapterPayload;
-    return row.consumed_at === null ? payload : { ...payload, consumed: Number(row.consumed_at) };
+  /** A token, leaving its grant and session for the lookups that follow. */
+  async #findToken(id: string, sql: string): Promise<AdapterPayload | undefined> {
+    const [row] = await this.#statements.rows<TokenRow>(sql, [this.#model, id]);
+    const payload = row && payloadOf(row.payload, row.expires_at, row.consumed_at);
+    if (!row || !payload) return payload;
+    if (typeof payload.grantId === 'string') {
+      leaveRow(
+        'Grant',
+        'id',
+        payload.grantId,
+        payloadOf(row.grant_payload, row.grant_expires_at, row.grant_consumed_at),
+      );
+    }
+    const { sessionUid } = payload as { sessionUid?: unknown };
+    if (typeof sessionUid === 'string') {
+      leaveRow(
+        'Session',
+        'uid',
+        sessionUid,
+        payloadOf(row.session_payload, row.session_expires_at, row.session_consumed_at),
+      );
+    }
+    return payload;
   }
 }
 

@@ -12,7 +12,7 @@
  *
  *   npm run bench -- [--db mysql|sqlite|both] [--duration 15] [--connections 8]
  *                    [--users 200] [--out bench-results.json] [--only sign-in,refresh]
- *                    [--log-n 10] [--warmup 3] [--transport socket|tcp]
+ *                    [--log-n 10] [--warmup 3] [--transport socket|tcp] [--workers N]
  *
  * MariaDB: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/); a
  * database is created for the run and dropped after it. BENCH_PROFILE_DIR
@@ -52,6 +52,7 @@ const { values: args } = parseArgs({
     'log-n': { type: 'string' },
     warmup: { type: 'string', default: '3' },
     transport: { type: 'string', default: 'socket' },
+    workers: { type: 'string' },
   },
 });
 const DURATION_S = Number(args.duration);
@@ -65,6 +66,8 @@ const only = (args.only as string).split(',').filter(Boolean);
 const PASSWORD = 'bench password that is long enough 42';
 const REDIRECT_URI = 'http://localhost:9/callback';
 const CORES = availableParallelism();
+/** Server processes (the WORKERS setting): one per core unless told. */
+const WORKERS = Number(args.workers ?? CORES);
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
 
@@ -100,6 +103,19 @@ function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** A process and its children (the server's workers, with --workers above 1). */
+function processTree(pid: number | undefined): number[] {
+  if (!pid) return [];
+  const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map(Number);
+  return [pid, ...children];
+}
+
+const treeCpuSeconds = (pid: number | undefined) =>
+  processTree(pid).reduce((sum, each) => sum + processCpuSeconds(each), 0);
+
 /** The MariaDB/MySQL server's process id, when it runs on this machine. */
 function databasePid(kind: 'sqlite' | 'mysql'): number | undefined {
   if (kind === 'sqlite') return undefined;
@@ -121,7 +137,7 @@ interface Probes {
 /** Runs one measurement and adds what each process spent per operation. */
 async function withCpu(probes: Probes, measure: () => Promise<Row>): Promise<Row> {
   const before = {
-    server: processCpuSeconds(probes.server),
+    server: treeCpuSeconds(probes.server),
     database: processCpuSeconds(probes.database),
     self: process.cpuUsage(),
     statements: await probes.statements?.(),
@@ -134,7 +150,7 @@ async function withCpu(probes: Probes, measure: () => Promise<Row>): Promise<Row
   return {
     ...row,
     cpuMs: {
-      server: perOperation(1000 * (processCpuSeconds(probes.server) - before.server)),
+      server: perOperation(1000 * (treeCpuSeconds(probes.server) - before.server)),
       database: perOperation(1000 * (processCpuSeconds(probes.database) - before.database)),
       loadGenerator: perOperation((self.user + self.system) / 1000),
     },
@@ -236,9 +252,13 @@ async function mysqlTransport(url: string): Promise<string> {
   }
 }
 
+/** The server's peak resident memory: the sum of each process's peak, supervisor and workers. */
 function peakRssMb(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  let kb = 0;
+  for (const pid of processTree(child.pid)) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    kb += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
   return kb / 1024;
 }
 
@@ -267,6 +287,7 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     DATABASE_URL: databaseUrl,
     CONFIG_FILE: configFile,
     METRICS_ENABLED: 'false',
+    WORKERS: String(WORKERS),
     LOG_LEVEL: 'warn',
   };
   const config = loadConfig(env);
@@ -340,7 +361,9 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
   try {
     for (let i = 0; ; i++) {
       const ready = await fetch(`${issuer}/readyz`).catch(() => undefined);
-      if (ready?.ok) break;
+      // With workers, the first to answer may be alone yet: wait for all of them.
+      const started = WORKERS === 1 || processTree(server.pid).length === WORKERS + 1;
+      if (ready?.ok && started) break;
       if (i > 300) throw new Error('the server did not become ready');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -477,6 +500,7 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     const sessions = await sessionFootprint(database.url, kind);
     return {
       database: kind,
+      workers: WORKERS,
       transport:
         kind === 'sqlite'
           ? 'file'
@@ -523,7 +547,7 @@ for (const kind of kinds) {
   results.push(result);
   const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1).padStart(9) : '        -');
   console.log(
-    `\n${kind === 'mysql' ? 'MariaDB' : 'SQLite'} (${result.transport}): ${CONNECTIONS} connections, ${DURATION_S} s each`,
+    `\n${kind === 'mysql' ? 'MariaDB' : 'SQLite'} (${result.transport}), ${WORKERS} server process${WORKERS === 1 ? '' : 'es'}: ${CONNECTIONS} connections, ${DURATION_S} s each`,
   );
   console.log(
     'endpoint                        req/s   p50 ms   p95 ms   p99 ms   errors' +
