@@ -66,8 +66,12 @@ const only = (args.only as string).split(',').filter(Boolean);
 const PASSWORD = 'bench password that is long enough 42';
 const REDIRECT_URI = 'http://localhost:9/callback';
 const CORES = availableParallelism();
-/** Server processes (the WORKERS setting): one per core unless told. */
-const WORKERS = Number(args.workers ?? CORES);
+/**
+ * Server processes (the WORKERS setting). One unless told: with the database
+ * and the load generator on the same two cores, a second process costs more
+ * than it brings (README, Benchmark).
+ */
+const WORKERS = Number(args.workers ?? 1);
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
 
@@ -347,7 +351,11 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
   for (let i = 0; i < answers.length; i += 300) {
     await app.services.db.getRepository(SecurityAnswer).insert(answers.slice(i, i + 300));
   }
-  const capacity = await scryptCapacity(app.services.hasher);
+  // The machine's hash capacity drifts by several percent between minutes
+  // (a shared virtual machine): it is measured again right after the
+  // sign-ins, and the higher figure is the one sign-ins are compared with.
+  const hasher = app.services.hasher;
+  const capacities = [await scryptCapacity(hasher)];
   await app.close();
 
   // BENCH_PROFILE_DIR=dir writes a CPU profile of the server (node --cpu-prof).
@@ -427,6 +435,8 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     await measure('full sign-in', (name) =>
       drive(name, CONNECTIONS, async () => void (await signIn())),
     );
+    capacities.push(await scryptCapacity(hasher));
+    const capacity = Math.max(...capacities);
 
     // Refresh tokens rotate, so each request sends one the server handed
     // out earlier: a pool of them (more than there are connections), each
@@ -509,6 +519,7 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
             : 'tcp',
       scryptLogN: config.passwordHash.logN,
       scryptVerificationsPerSecond: capacity,
+      scryptMeasurements: capacities,
       signInToScryptRatio: rate(rows, 'full sign-in') / capacity,
       serverPeakRssMb: peakRssMb(server),
       sessionBytesInDatabase: sessions,
@@ -562,7 +573,7 @@ for (const kind of kinds) {
     );
   }
   console.log(
-    `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ${result.scryptVerificationsPerSecond.toFixed(1)}; sign-ins/s to scrypt/s: ${(result.signInToScryptRatio * 100).toFixed(0)} %`,
+    `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ${result.scryptVerificationsPerSecond.toFixed(1)} (higher of ${result.scryptMeasurements.map((n) => n.toFixed(1)).join(' and ')}); sign-ins/s to scrypt/s: ${(result.signInToScryptRatio * 100).toFixed(0)} %`,
   );
   console.log(
     `per core: refresh ${ID_TOKEN_ALGS.map((alg) => `${(rate(result.rows, `refresh_token grant ${alg}`) / CORES).toFixed(0)}/s (${alg})`).join(', ')}, client_credentials ${(rate(result.rows, 'client_credentials grant') / CORES).toFixed(0)}/s; server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
