@@ -108,6 +108,21 @@ test('WORKERS=2: one port, two processes on one database; flows, metrics, restar
     ?.at(1);
   t.is(Number(discovery), requests + 1, 'the discovery requests of both workers are counted');
 
+  // A hung worker is left out of /metrics instead of failing the scrape
+  // (a request handed to the hung worker itself waits: it is retried).
+  process.kill(workers[1] as number, 'SIGSTOP');
+  let partial: string | undefined;
+  for (let attempt = 0; attempt < 6 && partial === undefined; attempt++) {
+    partial = await fetch(`${issuer}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}`, connection: 'close' },
+      signal: AbortSignal.timeout(4000),
+    })
+      .then((response) => response.text())
+      .catch(() => undefined);
+  }
+  process.kill(workers[1] as number, 'SIGCONT');
+  t.regex(partial ?? '', /^idp_workers_reporting 1$/m);
+
   // A worker that dies is replaced; the port keeps answering meanwhile.
   process.kill(workers[0] as number, 'SIGKILL');
   await until(
@@ -122,11 +137,15 @@ test('WORKERS=2: one port, two processes on one database; flows, metrics, restar
   const again = await rp.signIn(new BrowserAgent(issuer), 'anna', PASSWORD);
   t.truthy(again.access_token);
 
-  // SIGTERM to the supervisor stops every worker, then the supervisor, with 0.
+  // SIGTERM to the supervisor stops every worker, then the supervisor, with
+  // 0; a worker that died just before is not replaced any more.
   const exited = once(child, 'exit');
+  process.kill(replaced[0] as number, 'SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, 200));
   child.kill('SIGTERM');
   const [code] = await exited;
   t.is(code, 0);
   t.regex(output, /all workers stopped/);
+  t.is(listening(), 3, 'no worker started after the shutdown began');
   for (const pid of replaced) t.false(alive(pid), `worker ${pid} has stopped`);
 });

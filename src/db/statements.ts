@@ -43,7 +43,9 @@ function poolStatements(db: DataSource): Statements {
       // The pool exists once the DataSource is initialized; read it per call
       // so a runner made earlier still finds it.
       const pool = (db.driver as unknown as { pool: MysqlPool }).pool;
-      pool.execute(sql, parameters, (error, result) => (error ? reject(error) : resolve(result)));
+      // The driver refuses undefined where the ORM binds NULL: keep the ORM's rule.
+      const values = parameters.map((value) => (value === undefined ? null : value));
+      pool.execute(sql, values, (error, result) => (error ? reject(error) : resolve(result)));
     });
   return {
     rows: async <T>(sql: string, parameters: unknown[]) => (await execute(sql, parameters)) as T[],

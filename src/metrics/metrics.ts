@@ -1,18 +1,10 @@
-import cluster from 'node:cluster';
 import { timingSafeEqual } from 'node:crypto';
 
 import type { Middleware } from 'koa';
-
-import {
-  AggregatorRegistry,
-  Counter,
-  collectDefaultMetrics,
-  Gauge,
-  Histogram,
-  Registry,
-} from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { clusterMetricsText } from '../cluster.js';
+
+import { clusterMetricsText, reportMetricsToSupervisor } from '../cluster.js';
 
 /** Audit event types that are also counted as sign-in outcomes and lockouts. */
 const SIGN_IN_OUTCOMES: Record<string, string> = {
@@ -48,13 +40,6 @@ export class Metrics {
 
   constructor(db: DataSource) {
     const registers = [this.registry];
-    if (cluster.isWorker) {
-      // In a worker of a cluster (src/cluster.ts) the supervisor collects
-      // this registry; constructing an aggregator is what makes prom-client
-      // answer its requests.
-      new AggregatorRegistry();
-      AggregatorRegistry.setRegistries([this.registry]);
-    }
     collectDefaultMetrics({ register: this.registry, prefix: 'idp_' });
     this.#signIns = new Counter({
       name: 'idp_sign_ins_total',
@@ -115,6 +100,8 @@ export class Metrics {
         if (pool.config?.connectionLimit) this.set({ state: 'max' }, pool.config.connectionLimit);
       },
     });
+    // In a worker of a cluster (src/cluster.ts) the supervisor adds this registry up.
+    reportMetricsToSupervisor(this.registry);
   }
 
   audit(type: string, outcome: string): void {
