@@ -278,6 +278,7 @@ export async function endAccountAccess(
   accountId: string,
   options: { keepSessionUid?: string } = {},
 ): Promise<number> {
+  dropRows();
   return db.transaction(async (manager) => {
     const rows = await manager.find(OidcPayload, { where: { accountId } });
     const keep = options.keepSessionUid;
@@ -322,6 +323,7 @@ export async function endClientAccess(
   accountId: string,
   clientId: string,
 ): Promise<void> {
+  dropRows();
   const rows = db.getRepository(OidcPayload);
   for (const row of await rows.find({ where: { accountId } })) {
     const payload = JSON.parse(row.payload) as { clientId?: string };
