@@ -63,6 +63,7 @@ const CONNECTIONS = Number(args.connections);
 const USERS = Number(args.users);
 /** Parts of row names to measure (all when empty), e.g. `--only sign-in,refresh`. */
 const only = (args.only as string).split(',').filter(Boolean);
+const selected = (name: string) => only.length === 0 || only.some((part) => name.includes(part));
 const PASSWORD = 'bench password that is long enough 42';
 const REDIRECT_URI = 'http://localhost:9/callback';
 const CORES = availableParallelism();
@@ -354,8 +355,9 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
   // The machine's hash capacity drifts by several percent between minutes
   // (a shared virtual machine): it is measured again right after the
   // sign-ins, and the higher figure is the one sign-ins are compared with.
+  // Only when sign-ins are measured.
   const hasher = app.services.hasher;
-  const capacities = [await scryptCapacity(hasher)];
+  const capacities = selected('full sign-in') ? [await scryptCapacity(hasher)] : [];
   await app.close();
 
   // BENCH_PROFILE_DIR=dir writes a CPU profile of the server (node --cpu-prof).
@@ -424,7 +426,7 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     };
     const rows: Row[] = [];
     const measure = async (name: string, run: (name: string) => Promise<Row>) => {
-      if (only.length === 0 || only.some((part) => name.includes(part))) {
+      if (selected(name)) {
         // An unmeasured warm-up first, so the row sees compiled code and warm caches.
         runSeconds = WARMUP_S;
         if (WARMUP_S > 0) await run(name);
@@ -435,8 +437,8 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     await measure('full sign-in', (name) =>
       drive(name, CONNECTIONS, async () => void (await signIn())),
     );
-    capacities.push(await scryptCapacity(hasher));
-    const capacity = Math.max(...capacities);
+    if (selected('full sign-in')) capacities.push(await scryptCapacity(hasher));
+    const capacity = capacities.length > 0 ? Math.max(...capacities) : undefined;
 
     // Refresh tokens rotate, so each request sends one the server handed
     // out earlier: a pool of them (more than there are connections), each
@@ -520,7 +522,13 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
       scryptLogN: config.passwordHash.logN,
       scryptVerificationsPerSecond: capacity,
       scryptMeasurements: capacities,
-      signInToScryptRatio: rate(rows, 'full sign-in') / capacity,
+      signInToScryptRatio: capacity && rate(rows, 'full sign-in') / capacity,
+      /** Grants per second divided by the machine's cores. */
+      grantsPerCore: Object.fromEntries(
+        rows
+          .filter((row) => row.name.includes('grant'))
+          .map((row) => [row.name, row.requestsPerSecond / CORES]),
+      ),
       serverPeakRssMb: peakRssMb(server),
       sessionBytesInDatabase: sessions,
       rows,
@@ -572,13 +580,31 @@ for (const kind of kinds) {
         `${row.statements === undefined ? '' : fmt(row.statements).padStart(13)}`,
     );
   }
+  if (result.scryptVerificationsPerSecond !== undefined) {
+    console.log(
+      `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ${result.scryptVerificationsPerSecond.toFixed(1)} (higher of ${result.scryptMeasurements.map((n) => n.toFixed(1)).join(' and ')}); sign-ins/s to scrypt/s: ${((result.signInToScryptRatio ?? 0) * 100).toFixed(0)} %`,
+    );
+  }
+  const perCore = Object.entries(result.grantsPerCore);
+  if (perCore.length > 0) {
+    console.log(
+      `per core: ${perCore.map(([name, perSecond]) => `${name} ${perSecond.toFixed(0)}/s`).join(', ')}`,
+    );
+  }
   console.log(
-    `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ${result.scryptVerificationsPerSecond.toFixed(1)} (higher of ${result.scryptMeasurements.map((n) => n.toFixed(1)).join(' and ')}); sign-ins/s to scrypt/s: ${(result.signInToScryptRatio * 100).toFixed(0)} %`,
-  );
-  console.log(
-    `per core: refresh ${ID_TOKEN_ALGS.map((alg) => `${(rate(result.rows, `refresh_token grant ${alg}`) / CORES).toFixed(0)}/s (${alg})`).join(', ')}, client_credentials ${(rate(result.rows, 'client_credentials grant') / CORES).toFixed(0)}/s; server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
+    `server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
   );
 }
+const settings = {
+  connections: CONNECTIONS,
+  durationSeconds: DURATION_S,
+  warmupSeconds: WARMUP_S,
+  users: USERS,
+  only,
+  workers: WORKERS,
+  transport: args.transport,
+  logN: args['log-n'] ?? 'configured',
+};
 const machine = {
   cores: CORES,
   cpu: cpus()[0]?.model,
@@ -587,6 +613,6 @@ const machine = {
 };
 writeFileSync(
   args.out as string,
-  `${JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2)}\n`,
+  `${JSON.stringify({ machine, settings, date: new Date().toISOString(), results }, null, 2)}\n`,
 );
 console.log(`\nwritten to ${args.out}`);
