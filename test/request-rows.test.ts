@@ -29,7 +29,7 @@ async function storedToken(provider: TestProvider) {
   return { ...adapters, removeBehind };
 }
 
-test("a token lookup reads its grant and session with it, for that request's next lookup of each", async (t) => {
+test("a token lookup reads its grant and session for the request's next lookups", async (t) => {
   const provider = await TestProvider.start(t);
   const { tokens, grants, sessions, removeBehind } = await storedToken(provider);
 
@@ -72,7 +72,7 @@ test('rows read ahead are dropped at any write and never outlive the request', a
   t.is(await grants.find('grant-1'), undefined);
 });
 
-test('an expired grant or session read with the token is reported missing, as a lookup would', async (t) => {
+test('an expired grant or session read with the token is missing, as in a lookup', async (t) => {
   const provider = await TestProvider.start(t);
   const { tokens, grants, sessions } = await storedToken(provider);
   const past = Math.floor(Date.now() / 1000) - 5;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 
@@ -6,28 +5,13 @@ import test from 'ava';
 
 import { createTestDatabase } from './helpers/database.js';
 import { freePort } from './helpers/server.js';
+import { spawnServer } from './helpers/server-process.js';
 
 /** Starts `npm start`'s entry point as its own process and waits until it listens. */
 async function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('"msg":"listening"')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`server did not start:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { child, output: () => output };
+  const server = spawnServer(env);
+  await server.until('listening', () => server.output().includes('"msg":"listening"'));
+  return server;
 }
 
 /** One raw HTTP request whose body is sent in two parts, so it is in flight in between. */

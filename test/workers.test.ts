@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 
 import test from 'ava';
@@ -7,6 +7,7 @@ import * as oidc from 'openid-client';
 import { BrowserAgent } from './helpers/browser-agent.js';
 import { TestRelyingParty } from './helpers/relying-party.js';
 import { freePort, TestProvider } from './helpers/server.js';
+import { spawnServer } from './helpers/server-process.js';
 
 const PASSWORD = 'correct horse battery staple';
 const METRICS_TOKEN = 'workers-test-metrics-token-0123456789';
@@ -27,15 +28,7 @@ const alive = (pid: number) => {
   }
 };
 
-async function until(what: string, check: () => boolean, output: () => string) {
-  const deadline = Date.now() + 60_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-test('WORKERS=2: one port, two processes on one database; flows, metrics, restarts, shutdown', async (t) => {
+test('WORKERS=2: two processes, one port and database; flows, metrics, restarts', async (t) => {
   t.timeout(180_000);
   const port = await freePort();
   const issuer = `http://localhost:${port}`;
@@ -44,37 +37,23 @@ test('WORKERS=2: one port, two processes on one database; flows, metrics, restar
   // workers serve every request of the flow.
   const seeder = await TestProvider.start(t, {}, undefined, { issuer, port: await freePort() });
 
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      WORKERS: '2',
-      PORT: String(port),
-      ISSUER: issuer,
-      DATABASE_URL: seeder.database.url,
-      LOG_LEVEL: 'info',
-      METRICS_ENABLED: 'true',
-      METRICS_TOKEN,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = spawnServer({
+    NODE_ENV: 'test',
+    WORKERS: '2',
+    PORT: String(port),
+    ISSUER: issuer,
+    DATABASE_URL: seeder.database.url,
+    LOG_LEVEL: 'info',
+    METRICS_ENABLED: 'true',
+    METRICS_TOKEN,
   });
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
+  const { child, output } = server;
   t.teardown(() => {
     for (const pid of childPids(child.pid as number)) if (alive(pid)) process.kill(pid, 'SIGKILL');
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  const listening = () => output.split('"msg":"listening"').length - 1;
-  await until(
-    'two workers listening',
-    () => listening() === 2,
-    () => output,
-  );
+  const listening = () => output().split('"msg":"listening"').length - 1;
+  await server.until('two workers listening', () => listening() === 2);
   const workers = childPids(child.pid as number);
   t.is(workers.length, 2);
 
@@ -125,12 +104,8 @@ test('WORKERS=2: one port, two processes on one database; flows, metrics, restar
 
   // A worker that dies is replaced; the port keeps answering meanwhile.
   process.kill(workers[0] as number, 'SIGKILL');
-  await until(
-    'a replacement worker',
-    () => listening() === 3,
-    () => output,
-  );
-  t.regex(output, /a worker stopped: starting another/);
+  await server.until('a replacement worker', () => listening() === 3);
+  t.regex(output(), /a worker stopped: starting another/);
   const replaced = childPids(child.pid as number);
   t.is(replaced.length, 2);
   t.false(replaced.includes(workers[0] as number));
@@ -145,7 +120,7 @@ test('WORKERS=2: one port, two processes on one database; flows, metrics, restar
   child.kill('SIGTERM');
   const [code] = await exited;
   t.is(code, 0);
-  t.regex(output, /all workers stopped/);
+  t.regex(output(), /all workers stopped/);
   t.is(listening(), 3, 'no worker started after the shutdown began');
   for (const pid of replaced) t.false(alive(pid), `worker ${pid} has stopped`);
 });

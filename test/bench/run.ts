@@ -19,9 +19,9 @@
  * makes the server write a CPU profile there; `npm run bench:profile FILE`
  * lists where its time went.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,13 @@ import { createLogger } from '../../src/logger.js';
 import { ClientStore } from '../../src/oidc/client-store.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { freePort } from '../helpers/server.js';
+import {
+  databasePid,
+  peakRssMb,
+  processCpuSeconds,
+  processTree,
+  treeCpuSeconds,
+} from './process-stats.js';
 import { SignInDriver } from './sign-in-driver.js';
 
 const { values: args } = parseArgs({
@@ -93,42 +100,6 @@ interface Row {
   cpuMs?: { server: number; database: number; loadGenerator: number };
   /** Database statements per operation (MariaDB/MySQL). */
   statements?: number | undefined;
-}
-
-const CLOCK_TICKS_PER_S = 100;
-
-/** CPU seconds a process has used so far (user + system), from /proc. */
-function processCpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-  } catch {
-    return 0;
-  }
-}
-
-/** A process and its children (the server's workers, with --workers above 1). */
-function processTree(pid: number | undefined): number[] {
-  if (!pid) return [];
-  const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .filter(Boolean)
-    .map(Number);
-  return [pid, ...children];
-}
-
-const treeCpuSeconds = (pid: number | undefined) =>
-  processTree(pid).reduce((sum, each) => sum + processCpuSeconds(each), 0);
-
-/** The MariaDB/MySQL server's process id, when it runs on this machine. */
-function databasePid(kind: 'sqlite' | 'mysql'): number | undefined {
-  if (kind === 'sqlite') return undefined;
-  for (const name of ['mariadbd', 'mysqld']) {
-    const found = spawnSync('pidof', [name], { encoding: 'utf8' }).stdout.trim().split(' ')[0];
-    if (found) return Number(found);
-  }
-  return undefined;
 }
 
 /** What is watched around each measurement besides the load generator itself. */
@@ -255,16 +226,6 @@ async function mysqlTransport(url: string): Promise<string> {
   } finally {
     await connection.end();
   }
-}
-
-/** The server's peak resident memory: the sum of each process's peak, supervisor and workers. */
-function peakRssMb(child: ChildProcess): number {
-  let kb = 0;
-  for (const pid of processTree(child.pid)) {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    kb += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  }
-  return kb / 1024;
 }
 
 async function benchDatabase(kind: 'sqlite' | 'mysql') {
@@ -561,39 +522,56 @@ async function sessionFootprint(url: string, kind: 'sqlite' | 'mysql'): Promise<
 const kinds: ('sqlite' | 'mysql')[] =
   args.db === 'both' ? ['mysql', 'sqlite'] : [args.db as 'sqlite' | 'mysql'];
 const results = [];
-for (const kind of kinds) {
-  const result = await benchDatabase(kind);
-  results.push(result);
+type Result = Awaited<ReturnType<typeof benchDatabase>>;
+
+/** One database's table and summary lines on standard output. */
+function printResult(result: Result): void {
   const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1).padStart(9) : '        -');
+  const database = result.database === 'mysql' ? 'MariaDB' : 'SQLite';
+  const processes = `${WORKERS} server process${WORKERS === 1 ? '' : 'es'}`;
   console.log(
-    `\n${kind === 'mysql' ? 'MariaDB' : 'SQLite'} (${result.transport}), ${WORKERS} server process${WORKERS === 1 ? '' : 'es'}: ${CONNECTIONS} connections, ${DURATION_S} s each`,
+    `\n${database} (${result.transport}), ${processes}: ` +
+      `${CONNECTIONS} connections, ${DURATION_S} s each`,
   );
   console.log(
     'endpoint                        req/s   p50 ms   p95 ms   p99 ms   errors' +
       '   CPU ms per request: server database load-gen   statements',
   );
   for (const row of result.rows) {
-    const cpu = row.cpuMs;
+    const latency = [row.requestsPerSecond, row.p50, row.p95, row.p99].map(fmt).join('');
+    const cpu = row.cpuMs
+      ? [row.cpuMs.server, row.cpuMs.database, row.cpuMs.loadGenerator].map(fmt).join('')
+      : '';
+    const statements = row.statements === undefined ? '' : fmt(row.statements).padStart(13);
     console.log(
-      `${row.name.padEnd(26)}${fmt(row.requestsPerSecond)}${fmt(row.p50)}${fmt(row.p95)}${fmt(row.p99)}${String(row.errors).padStart(9)}` +
-        `${' '.repeat(21)}${cpu ? `${fmt(cpu.server)}${fmt(cpu.database)}${fmt(cpu.loadGenerator)}` : ''}` +
-        `${row.statements === undefined ? '' : fmt(row.statements).padStart(13)}`,
+      `${row.name.padEnd(26)}${latency}${String(row.errors).padStart(9)}` +
+        `${' '.repeat(21)}${cpu}${statements}`,
     );
   }
-  if (result.scryptVerificationsPerSecond !== undefined) {
+  const capacity = result.scryptVerificationsPerSecond;
+  if (capacity !== undefined) {
+    const measured = result.scryptMeasurements.map((n) => n.toFixed(1)).join(' and ');
+    const ratio = ((result.signInToScryptRatio ?? 0) * 100).toFixed(0);
     console.log(
-      `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ${result.scryptVerificationsPerSecond.toFixed(1)} (higher of ${result.scryptMeasurements.map((n) => n.toFixed(1)).join(' and ')}); sign-ins/s to scrypt/s: ${((result.signInToScryptRatio ?? 0) * 100).toFixed(0)} %`,
+      `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ` +
+        `${capacity.toFixed(1)} (higher of ${measured}); sign-ins/s to scrypt/s: ${ratio} %`,
     );
   }
   const perCore = Object.entries(result.grantsPerCore);
   if (perCore.length > 0) {
-    console.log(
-      `per core: ${perCore.map(([name, perSecond]) => `${name} ${perSecond.toFixed(0)}/s`).join(', ')}`,
-    );
+    const rates = perCore.map(([name, perSecond]) => `${name} ${perSecond.toFixed(0)}/s`);
+    console.log(`per core: ${rates.join(', ')}`);
   }
   console.log(
-    `server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
+    `server peak RSS ${result.serverPeakRssMb.toFixed(0)} MB; ` +
+      `a stored session ≈ ${result.sessionBytesInDatabase} bytes`,
   );
+}
+
+for (const kind of kinds) {
+  const result = await benchDatabase(kind);
+  results.push(result);
+  printResult(result);
 }
 const settings = {
   connections: CONNECTIONS,
