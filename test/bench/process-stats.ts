@@ -50,3 +50,13 @@ export function peakRssMb(child: ChildProcess): number {
   }
   return kb / 1024;
 }
+
+/** The kernel's transparent huge page mode (`always`, `madvise` or `never`), when it says. */
+export function transparentHugePages(): string | null {
+  try {
+    const modes = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+    return /\[(\w+)\]/.exec(modes)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -13,11 +13,17 @@
  *   npm run bench -- [--db mysql|sqlite|both] [--duration 15] [--connections 8]
  *                    [--users 200] [--out bench-results.json] [--only sign-in,refresh]
  *                    [--log-n 10] [--warmup 3] [--transport socket|tcp] [--workers N]
+ *                    [--malloc hugetlb|default]
  *
  * MariaDB: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/); a
  * database is created for the run and dropped after it. BENCH_PROFILE_DIR
  * makes the server write a CPU profile there; `npm run bench:profile FILE`
  * lists where its time went.
+ *
+ * `--malloc hugetlb` (the default) runs with the allocator setting the
+ * container image sets (GLIBC_TUNABLES, see the Dockerfile): the script runs
+ * itself again with it when needed, so that the scrypt capacity it measures
+ * and the server it starts share the same allocator.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -44,6 +50,7 @@ import {
   peakRssMb,
   processCpuSeconds,
   processTree,
+  transparentHugePages,
   treeCpuSeconds,
 } from './process-stats.js';
 import { SignInDriver } from './sign-in-driver.js';
@@ -60,8 +67,26 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     transport: { type: 'string', default: 'socket' },
     workers: { type: 'string' },
+    malloc: { type: 'string', default: 'hugetlb' },
   },
 });
+
+/** The container image's allocator setting (Dockerfile), or glibc's defaults. */
+const TUNABLES: Record<string, string | undefined> = {
+  hugetlb: 'glibc.malloc.hugetlb=1',
+  default: undefined,
+};
+if (!(args.malloc in TUNABLES)) throw new Error('--malloc takes hugetlb or default');
+const tunables = TUNABLES[args.malloc];
+if (process.env.GLIBC_TUNABLES !== tunables) {
+  const env = { ...process.env, GLIBC_TUNABLES: tunables };
+  if (tunables === undefined) delete env.GLIBC_TUNABLES;
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    env,
+    stdio: 'inherit',
+  });
+  process.exit(again.status ?? 1);
+}
 const DURATION_S = Number(args.duration);
 const WARMUP_S = Number(args.warmup);
 /** How long the current run lasts: a warm-up, or a measured row. */
@@ -531,7 +556,7 @@ function printResult(result: Result): void {
   const processes = `${WORKERS} server process${WORKERS === 1 ? '' : 'es'}`;
   console.log(
     `\n${database} (${result.transport}), ${processes}: ` +
-      `${CONNECTIONS} connections, ${DURATION_S} s each`,
+      `${CONNECTIONS} connections, ${DURATION_S} s each, malloc ${args.malloc}`,
   );
   console.log(
     'endpoint                        req/s   p50 ms   p95 ms   p99 ms   errors' +
@@ -582,12 +607,14 @@ const settings = {
   workers: WORKERS,
   transport: args.transport,
   logN: args['log-n'] ?? 'configured',
+  glibcTunables: tunables ?? null,
 };
 const machine = {
   cores: CORES,
   cpu: cpus()[0]?.model,
   memoryGb: Math.round(totalmem() / 2 ** 30),
   node: process.version,
+  transparentHugePages: transparentHugePages(),
 };
 writeFileSync(
   args.out as string,
