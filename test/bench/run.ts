@@ -213,6 +213,10 @@ async function cannon(name: string, options: autocannon.Options): Promise<Row> {
 
 const rate = (rows: Row[], name: string) =>
   rows.find((row) => row.name === name)?.requestsPerSecond ?? Number.NaN;
+const signInServerMs = (rows: Row[]) =>
+  rows.find((row) => row.name === 'full sign-in')?.cpuMs?.server;
+const hashShare = (capacity: number | undefined, serverMs: number | undefined) =>
+  capacity && serverMs ? (CORES * 1000) / capacity / serverMs : undefined;
 
 /** scrypt verifications per second at the configured cost, every core busy. */
 async function scryptCapacity(hasher: PasswordHasher): Promise<number> {
@@ -509,6 +513,12 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
       scryptVerificationsPerSecond: capacity,
       scryptMeasurements: capacities,
       signInToScryptRatio: capacity && rate(rows, 'full sign-in') / capacity,
+      /**
+       * One verification's CPU time (the cores over the capacity) against the
+       * server's CPU time per sign-in: the hash's share of what the server
+       * spends, leaving out the database and the load generator.
+       */
+      hashShareOfServerCpu: hashShare(capacity, signInServerMs(rows)),
       /** Grants per second divided by the machine's cores. */
       grantsPerCore: Object.fromEntries(
         rows
@@ -581,6 +591,11 @@ function printResult(result: Result): void {
       `scrypt (logN ${result.scryptLogN}) verifications/s on ${CORES} cores: ` +
         `${capacity.toFixed(1)} (higher of ${measured}); sign-ins/s to scrypt/s: ${ratio} %`,
     );
+    const share = result.hashShareOfServerCpu;
+    if (share !== undefined) {
+      const percent = (share * 100).toFixed(0);
+      console.log(`the hash's share of the server's CPU time per sign-in: ${percent} %`);
+    }
   }
   const perCore = Object.entries(result.grantsPerCore);
   if (perCore.length > 0) {
