@@ -19,11 +19,11 @@ RUN npm run build && npm prune --omit=dev
 # SQLite database; production points DATABASE_URL at MySQL/MariaDB.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
-# scrypt takes 32 MB per password check at the default cost; glibc hands
-# such blocks out as fresh mappings, and with transparent huge pages on
-# request they come as 2 MB pages instead of 4 KB ones: about 15 % more
-# password checks per core (README, "Benchmark"). No effect where the host
-# turns huge pages off.
+# scrypt takes a fresh 32 MB block per password check at the default cost.
+# Where the host's transparent huge pages are in `madvise` mode, this makes
+# glibc ask for such blocks in 2 MB pages instead of 4 KB ones: 15 % to 18 %
+# more password checks per core (README, "Benchmark"). No effect where the
+# mode is `always` (huge pages already) or `never`.
 ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
