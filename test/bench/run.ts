@@ -33,11 +33,10 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import mysql from 'mysql2/promise';
 import * as oidc from 'openid-client';
 
-import type { PasswordHasher } from '../../src/accounts/password-hash.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { SecurityAnswer } from '../../src/db/entities/security-answer.js';
@@ -46,14 +45,9 @@ import { createLogger } from '../../src/logger.js';
 import { ClientStore } from '../../src/oidc/client-store.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { freePort } from '../helpers/server.js';
-import {
-  databasePid,
-  peakRssMb,
-  processCpuSeconds,
-  processTree,
-  transparentHugePages,
-  treeCpuSeconds,
-} from './process-stats.js';
+import { useAllocator } from './allocator.js';
+import { cannon, drive, type Probes, type Row, scryptCapacity, withCpu } from './measure.js';
+import { databasePid, peakRssMb, processTree, transparentHugePages } from './process-stats.js';
 import { SignInDriver } from './sign-in-driver.js';
 
 const { values: args } = parseArgs({
@@ -72,32 +66,9 @@ const { values: args } = parseArgs({
   },
 });
 
-// The container image's allocator setting (Dockerfile) with `--malloc hugetlb`,
-// glibc's default without it; any other tunables given are kept.
-if (!['hugetlb', 'default'].includes(args.malloc)) {
-  throw new Error('--malloc takes hugetlb or default');
-}
-const HUGETLB = 'glibc.malloc.hugetlb=1';
-const givenTunables = (process.env.GLIBC_TUNABLES ?? '').split(':').filter(Boolean);
-const otherTunables = givenTunables.filter((entry) => !entry.startsWith('glibc.malloc.hugetlb='));
-const tunables =
-  [...otherTunables, ...(args.malloc === 'hugetlb' ? [HUGETLB] : [])].join(':') || undefined;
-if ((process.env.GLIBC_TUNABLES || undefined) !== tunables) {
-  if (process.env.BENCH_RERUN) throw new Error('GLIBC_TUNABLES did not reach the benchmark');
-  const env = { ...process.env, GLIBC_TUNABLES: tunables, BENCH_RERUN: '1' };
-  if (tunables === undefined) delete env.GLIBC_TUNABLES;
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    env,
-    stdio: 'inherit',
-  });
-  if (again.error) throw again.error;
-  if (again.signal) process.kill(process.pid, again.signal);
-  process.exit(again.status ?? 1);
-}
+const tunables = useAllocator(args.malloc);
 const DURATION_S = Number(args.duration);
 const WARMUP_S = Number(args.warmup);
-/** How long the current run lasts: a warm-up, or a measured row. */
-let runSeconds = DURATION_S;
 const CONNECTIONS = Number(args.connections);
 const USERS = Number(args.users);
 /** Parts of row names to measure (all when empty), e.g. `--only sign-in,refresh`. */
@@ -120,147 +91,12 @@ const SERVER_ENTRY = 'dist/src/main.js';
 const build = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (build.status !== 0) throw new Error('npm run build failed');
 
-interface Row {
-  name: string;
-  requestsPerSecond: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errors: number;
-  operations: number;
-  /** CPU milliseconds per operation spent by the server, the database and this load generator. */
-  cpuMs?: { server: number; database: number; loadGenerator: number };
-  /** Database statements per operation (MariaDB/MySQL). */
-  statements?: number | undefined;
-}
-
-/** What is watched around each measurement besides the load generator itself. */
-interface Probes {
-  server: number | undefined;
-  database: number | undefined;
-  /** Statements the database server has received so far (MariaDB/MySQL only). */
-  statements?: (() => Promise<number>) | undefined;
-}
-
-/** Runs one measurement and adds what each process spent per operation. */
-async function withCpu(probes: Probes, measure: () => Promise<Row>): Promise<Row> {
-  const before = {
-    server: treeCpuSeconds(probes.server),
-    database: processCpuSeconds(probes.database),
-    self: process.cpuUsage(),
-    statements: await probes.statements?.(),
-  };
-  const row = await measure();
-  const self = process.cpuUsage(before.self);
-  const statementsAfter = await probes.statements?.();
-  const operations = row.operations;
-  const perOperation = (amount: number) => (operations > 0 ? amount / operations : 0);
-  return {
-    ...row,
-    cpuMs: {
-      server: perOperation(1000 * (treeCpuSeconds(probes.server) - before.server)),
-      database: perOperation(1000 * (processCpuSeconds(probes.database) - before.database)),
-      loadGenerator: perOperation((self.user + self.system) / 1000),
-    },
-    statements:
-      statementsAfter === undefined || before.statements === undefined
-        ? undefined
-        : // less the second status query, which counts itself
-          perOperation(statementsAfter - before.statements - 1),
-  };
-}
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-
-/** Runs `work` in `connections` loops for the duration; latencies in ms. */
-async function drive(name: string, connections: number, work: (loop: number) => Promise<void>) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const deadline = performance.now() + runSeconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async (_, loop) => {
-      while (performance.now() < deadline) {
-        const begin = performance.now();
-        try {
-          await work(loop);
-          latencies.push(performance.now() - begin);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    name,
-    requestsPerSecond: latencies.length / seconds,
-    p50: quantile(latencies, 0.5),
-    p95: quantile(latencies, 0.95),
-    p99: quantile(latencies, 0.99),
-    errors,
-    operations: latencies.length,
-  } satisfies Row;
-}
-
-/** autocannon's rate; the percentiles from every response's own time (it reports no p95). */
-async function cannon(name: string, options: autocannon.Options): Promise<Row> {
-  const latencies: number[] = [];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const run = autocannon(
-      { connections: CONNECTIONS, duration: runSeconds, ...options },
-      (error, finished) => (error ? reject(error) : resolve(finished)),
-    );
-    run.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  });
-  latencies.sort((a, b) => a - b);
-  return {
-    name,
-    requestsPerSecond: result.requests.average,
-    p50: quantile(latencies, 0.5),
-    p95: quantile(latencies, 0.95),
-    p99: quantile(latencies, 0.99),
-    errors: result.errors + result.non2xx,
-    operations: result.requests.total,
-  };
-}
-
 const rate = (rows: Row[], name: string) =>
   rows.find((row) => row.name === name)?.requestsPerSecond ?? Number.NaN;
 const signInServerMs = (rows: Row[]) =>
   rows.find((row) => row.name === 'full sign-in')?.cpuMs?.server;
 const hashShare = (hashMs: number | undefined, serverMs: number | undefined) =>
   hashMs && serverMs ? hashMs / serverMs : undefined;
-
-interface ScryptCapacity {
-  perSecond: number;
-  /** CPU time of this process (thread pool included) per verification. */
-  cpuMsPerVerification: number;
-}
-
-/** scrypt verifications per second at the configured cost, every core busy. */
-async function scryptCapacity(hasher: PasswordHasher): Promise<ScryptCapacity> {
-  const hash = await hasher.hash(PASSWORD);
-  let done = 0;
-  const deadline = performance.now() + 5000;
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: CORES * 2 }, async () => {
-      while (performance.now() < deadline) {
-        await hasher.verify(hash, PASSWORD);
-        done++;
-      }
-    }),
-  );
-  const used = process.cpuUsage(cpu);
-  return {
-    perSecond: done / ((performance.now() - started) / 1000),
-    cpuMsPerVerification: (used.user + used.system) / 1000 / done,
-  };
-}
 
 /**
  * With `--transport socket` (the default) a MariaDB/MySQL server on this
@@ -374,7 +210,9 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
   // sign-ins, and the higher figure is the one sign-ins are compared with.
   // Only when sign-ins are measured.
   const hasher = app.services.hasher;
-  const capacities = selected('full sign-in') ? [await scryptCapacity(hasher)] : [];
+  const capacities = selected('full sign-in')
+    ? [await scryptCapacity(hasher, PASSWORD, CORES)]
+    : [];
   await app.close();
 
   // BENCH_PROFILE_DIR=dir writes a CPU profile of the server (node --cpu-prof).
@@ -442,19 +280,22 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
         : undefined,
     };
     const rows: Row[] = [];
-    const measure = async (name: string, run: (name: string) => Promise<Row>) => {
+    type Run = (name: string, seconds: number) => Promise<Row>;
+    const measure = async (name: string, run: Run) => {
       if (selected(name)) {
         // An unmeasured warm-up first, so the row sees compiled code and warm caches.
-        runSeconds = WARMUP_S;
-        if (WARMUP_S > 0) await run(name);
-        runSeconds = DURATION_S;
-        rows.push(await withCpu(probes, () => run(name)));
+        if (WARMUP_S > 0) await run(name, WARMUP_S);
+        rows.push(await withCpu(probes, () => run(name, DURATION_S)));
       }
     };
-    await measure('full sign-in', (name) =>
-      drive(name, CONNECTIONS, async () => void (await signIn())),
+    const requests =
+      (options: autocannon.Options): Run =>
+      (name, seconds) =>
+        cannon(name, CONNECTIONS, seconds, options);
+    await measure('full sign-in', (name, seconds) =>
+      drive(name, CONNECTIONS, seconds, async () => void (await signIn())),
     );
-    if (selected('full sign-in')) capacities.push(await scryptCapacity(hasher));
+    if (selected('full sign-in')) capacities.push(await scryptCapacity(hasher, PASSWORD, CORES));
     const capacity =
       capacities.length > 0 ? Math.max(...capacities.map((c) => c.perSecond)) : undefined;
     // The cheaper of the measured verifications, so the hash's share is not overstated.
@@ -467,8 +308,8 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
     // out earlier: a pool of them (more than there are connections), each
     // taken for one request and replaced by the new token from its response.
     // Each grant also signs a new ID token, with the product's algorithm.
-    const refreshRow = (name: string, refreshTokens: string[], alg: IdTokenAlg) =>
-      cannon(name, {
+    const refreshRequests = (refreshTokens: string[], alg: IdTokenAlg) =>
+      requests({
         url: `${issuer}/token`,
         requests: [
           {
@@ -500,10 +341,11 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
           async () => (await signIn(alg)).refresh_token as string,
         ),
       );
-      await measure(`refresh_token grant ${alg}`, (name) => refreshRow(name, refreshTokens, alg));
+      await measure(`refresh_token grant ${alg}`, refreshRequests(refreshTokens, alg));
     }
-    await measure('client_credentials grant', (name) =>
-      cannon(name, {
+    await measure(
+      'client_credentials grant',
+      requests({
         url: `${issuer}/token`,
         method: 'POST',
         headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
@@ -511,24 +353,21 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
       }),
     );
     const { access_token: accessToken } = await signIn();
-    await measure('userinfo', (name) =>
-      cannon(name, {
-        url: `${issuer}/me`,
-        headers: { authorization: `Bearer ${accessToken}` },
-      }),
+    await measure(
+      'userinfo',
+      requests({ url: `${issuer}/me`, headers: { authorization: `Bearer ${accessToken}` } }),
     );
-    await measure('introspection', (name) =>
-      cannon(name, {
+    await measure(
+      'introspection',
+      requests({
         url: `${issuer}/token/introspection`,
         method: 'POST',
         headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
         body: `token=${accessToken}`,
       }),
     );
-    await measure('discovery', (name) =>
-      cannon(name, { url: `${issuer}/.well-known/openid-configuration` }),
-    );
-    await measure('jwks', (name) => cannon(name, { url: `${issuer}/jwks` }));
+    await measure('discovery', requests({ url: `${issuer}/.well-known/openid-configuration` }));
+    await measure('jwks', requests({ url: `${issuer}/jwks` }));
 
     await status?.end();
     browser.close();

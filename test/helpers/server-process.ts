@@ -5,7 +5,10 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Standard output and error so far. */
   output(): string;
-  /** Waits until `check` holds (60 s at most), failing with the output. */
+  /**
+   * Waits until `check` holds (60 s at most); fails with the output, at once
+   * if the process ended.
+   */
   until(what: string, check: () => boolean): Promise<void>;
 }
 
@@ -27,7 +30,9 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     async until(what, check) {
       const deadline = Date.now() + 60_000;
       while (!check()) {
-        if (Date.now() > deadline) throw new Error(`${what} did not happen:\n${output}`);
+        if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+          throw new Error(`${what} did not happen:\n${output}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
