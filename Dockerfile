@@ -21,9 +21,10 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 # scrypt takes a fresh 32 MB block per password check at the default cost.
 # Where the host's transparent huge pages are in `madvise` mode, this makes
-# glibc ask for such blocks in 2 MB pages instead of 4 KB ones: 15 % to 18 %
-# more password checks per core (README, "Benchmark"). No effect where the
-# mode is `always` (huge pages already) or `never`.
+# glibc ask for such blocks in 2 MB pages instead of 4 KB ones: about 16 %
+# more sign-ins per second on the benchmark machine (README, "Running on
+# MySQL or MariaDB"). No effect where the mode is `always` (huge pages
+# already) or `never`.
 ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules

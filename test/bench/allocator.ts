@@ -12,9 +12,7 @@ const HUGETLB = 'glibc.malloc.hugetlb=1';
 
 /** Returns the GLIBC_TUNABLES in effect, after running this script again when needed. */
 export function useAllocator(mode: string): string | undefined {
-  if (mode !== 'hugetlb' && mode !== 'default') {
-    throw new Error('--malloc takes hugetlb or default');
-  }
+  if (mode !== 'hugetlb' && mode !== 'default') throw new Error(`unknown allocator mode ${mode}`);
   const current = process.env.GLIBC_TUNABLES || undefined;
   const others = (current ?? '')
     .split(':')

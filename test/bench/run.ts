@@ -66,13 +66,50 @@ const { values: args } = parseArgs({
   },
 });
 
+/** A wrong option stops the run before anything is built, with the option named. */
+function usage(message: string): never {
+  process.stderr.write(`npm run bench: ${message}\n`);
+  process.exit(2);
+}
+/** The rows measured below, in order: what `--only` picks from. */
+const ROW_NAMES = [
+  'full sign-in',
+  'refresh_token grant RS256',
+  'refresh_token grant ES256',
+  'client_credentials grant',
+  'userinfo',
+  'introspection',
+  'discovery',
+  'jwks',
+];
+if (!['both', 'mysql', 'sqlite'].includes(args.db)) {
+  usage(`--db takes mysql (MariaDB or MySQL), sqlite or both, not "${args.db}"`);
+}
+if (!['hugetlb', 'default'].includes(args.malloc)) {
+  usage(`--malloc takes hugetlb or default, not "${args.malloc}"`);
+}
+if (!['socket', 'tcp'].includes(args.transport)) {
+  usage(`--transport takes socket or tcp, not "${args.transport}"`);
+}
+for (const option of ['duration', 'warmup', 'connections', 'users', 'workers', 'log-n'] as const) {
+  const value = args[option];
+  const least = option === 'warmup' ? 0 : 1;
+  if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) >= least)) {
+    usage(`--${option} takes a whole number of at least ${least}, not "${value}"`);
+  }
+}
+for (const part of args.only.split(',').filter(Boolean)) {
+  if (!ROW_NAMES.some((name) => name.includes(part))) {
+    usage(`--only "${part}" is part of no row name: ${ROW_NAMES.join(', ')}`);
+  }
+}
 const tunables = useAllocator(args.malloc);
 const DURATION_S = Number(args.duration);
 const WARMUP_S = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
 const USERS = Number(args.users);
 /** Parts of row names to measure (all when empty), e.g. `--only sign-in,refresh`. */
-const only = (args.only as string).split(',').filter(Boolean);
+const only = args.only.split(',').filter(Boolean);
 const selected = (name: string) => only.length === 0 || only.some((part) => name.includes(part));
 const PASSWORD = 'bench password that is long enough 42';
 const REDIRECT_URI = 'http://localhost:9/callback';
@@ -491,6 +528,7 @@ for (const kind of kinds) {
   printResult(result);
 }
 const settings = {
+  db: args.db,
   connections: CONNECTIONS,
   durationSeconds: DURATION_S,
   warmupSeconds: WARMUP_S,
