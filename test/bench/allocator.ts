@@ -11,8 +11,7 @@ import { spawnSync } from 'node:child_process';
 const HUGETLB = 'glibc.malloc.hugetlb=1';
 
 /** Returns the GLIBC_TUNABLES in effect, after running this script again when needed. */
-export function useAllocator(mode: string): string | undefined {
-  if (mode !== 'hugetlb' && mode !== 'default') throw new Error(`unknown allocator mode ${mode}`);
+export function useAllocator(mode: 'hugetlb' | 'default'): string | undefined {
   const current = process.env.GLIBC_TUNABLES || undefined;
   const others = (current ?? '')
     .split(':')

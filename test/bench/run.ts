@@ -31,7 +31,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 
 import type autocannon from 'autocannon';
 import mysql from 'mysql2/promise';
@@ -47,79 +46,19 @@ import { createTestDatabase } from '../helpers/database.js';
 import { freePort } from '../helpers/server.js';
 import { useAllocator } from './allocator.js';
 import { cannon, drive, type Probes, type Row, scryptCapacity, withCpu } from './measure.js';
+import { options, type RowName, selected } from './options.js';
 import { databasePid, peakRssMb, processTree, transparentHugePages } from './process-stats.js';
 import { SignInDriver } from './sign-in-driver.js';
 
-const { values: args } = parseArgs({
-  options: {
-    db: { type: 'string', default: 'both' },
-    duration: { type: 'string', default: '15' },
-    connections: { type: 'string', default: '8' },
-    users: { type: 'string', default: '200' },
-    out: { type: 'string', default: 'bench-results.json' },
-    only: { type: 'string', default: '' },
-    'log-n': { type: 'string' },
-    warmup: { type: 'string', default: '3' },
-    transport: { type: 'string', default: 'socket' },
-    workers: { type: 'string' },
-    malloc: { type: 'string', default: 'hugetlb' },
-  },
-});
-
-/** A wrong option stops the run before anything is built, with the option named. */
-function usage(message: string): never {
-  process.stderr.write(`npm run bench: ${message}\n`);
-  process.exit(2);
-}
-/** The rows measured below, in order: what `--only` picks from. */
-const ROW_NAMES = [
-  'full sign-in',
-  'refresh_token grant RS256',
-  'refresh_token grant ES256',
-  'client_credentials grant',
-  'userinfo',
-  'introspection',
-  'discovery',
-  'jwks',
-];
-if (!['both', 'mysql', 'sqlite'].includes(args.db)) {
-  usage(`--db takes mysql (MariaDB or MySQL), sqlite or both, not "${args.db}"`);
-}
-if (!['hugetlb', 'default'].includes(args.malloc)) {
-  usage(`--malloc takes hugetlb or default, not "${args.malloc}"`);
-}
-if (!['socket', 'tcp'].includes(args.transport)) {
-  usage(`--transport takes socket or tcp, not "${args.transport}"`);
-}
-for (const option of ['duration', 'warmup', 'connections', 'users', 'workers', 'log-n'] as const) {
-  const value = args[option];
-  const least = option === 'warmup' ? 0 : 1;
-  if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) >= least)) {
-    usage(`--${option} takes a whole number of at least ${least}, not "${value}"`);
-  }
-}
-for (const part of args.only.split(',').filter(Boolean)) {
-  if (!ROW_NAMES.some((name) => name.includes(part))) {
-    usage(`--only "${part}" is part of no row name: ${ROW_NAMES.join(', ')}`);
-  }
-}
-const tunables = useAllocator(args.malloc);
-const DURATION_S = Number(args.duration);
-const WARMUP_S = Number(args.warmup);
-const CONNECTIONS = Number(args.connections);
-const USERS = Number(args.users);
-/** Parts of row names to measure (all when empty), e.g. `--only sign-in,refresh`. */
-const only = args.only.split(',').filter(Boolean);
-const selected = (name: string) => only.length === 0 || only.some((part) => name.includes(part));
+const tunables = useAllocator(options.malloc);
+const DURATION_S = options.durationSeconds;
+const WARMUP_S = options.warmupSeconds;
+const CONNECTIONS = options.connections;
+const USERS = options.users;
 const PASSWORD = 'bench password that is long enough 42';
 const REDIRECT_URI = 'http://localhost:9/callback';
 const CORES = availableParallelism();
-/**
- * Server processes (the WORKERS setting). One unless told: with the database
- * and the load generator on the same two cores, a second process brought
- * nothing beyond the noise (README, Benchmark).
- */
-const WORKERS = Number(args.workers ?? 1);
+const WORKERS = options.workers;
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
 
@@ -128,7 +67,7 @@ const SERVER_ENTRY = 'dist/src/main.js';
 const build = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (build.status !== 0) throw new Error('npm run build failed');
 
-const rate = (rows: Row[], name: string) =>
+const rate = (rows: Row[], name: RowName) =>
   rows.find((row) => row.name === name)?.requestsPerSecond ?? Number.NaN;
 const signInServerMs = (rows: Row[]) =>
   rows.find((row) => row.name === 'full sign-in')?.cpuMs?.server;
@@ -141,7 +80,7 @@ const hashShare = (hashMs: number | undefined, serverMs: number | undefined) =>
  * database on the same host; `--transport tcp` keeps the URL's host and port.
  */
 async function mysqlTransport(url: string): Promise<string> {
-  if (args.transport === 'tcp') return url;
+  if (options.transport === 'tcp') return url;
   const connection = await mysql.createConnection(url);
   try {
     const [rows] = await connection.query('SELECT @@socket AS socket');
@@ -171,7 +110,7 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
       rateLimit: { windowSeconds: 60, signIn: 0, recovery: 0, token: 0 },
       signIn: { maxFailures: 100, lockSeconds: 60, maxLockSeconds: 60 },
       // --log-n lowers the hash cost to show what a sign-in costs besides the hash.
-      ...(args['log-n'] ? { passwordHash: { logN: Number(args['log-n']) } } : {}),
+      ...(options.logN ? { passwordHash: { logN: options.logN } } : {}),
     }),
   );
   const port = await freePort();
@@ -317,8 +256,8 @@ async function benchDatabase(kind: 'sqlite' | 'mysql') {
         : undefined,
     };
     const rows: Row[] = [];
-    type Run = (name: string, seconds: number) => Promise<Row>;
-    const measure = async (name: string, run: Run) => {
+    type Run = (name: RowName, seconds: number) => Promise<Row>;
+    const measure = async (name: RowName, run: Run) => {
       if (selected(name)) {
         // An unmeasured warm-up first, so the row sees compiled code and warm caches.
         if (WARMUP_S > 0) await run(name, WARMUP_S);
@@ -464,8 +403,7 @@ async function sessionFootprint(url: string, kind: 'sqlite' | 'mysql'): Promise<
   }
 }
 
-const kinds: ('sqlite' | 'mysql')[] =
-  args.db === 'both' ? ['mysql', 'sqlite'] : [args.db as 'sqlite' | 'mysql'];
+const kinds: ('sqlite' | 'mysql')[] = options.db === 'both' ? ['mysql', 'sqlite'] : [options.db];
 const results = [];
 type Result = Awaited<ReturnType<typeof benchDatabase>>;
 
@@ -476,7 +414,7 @@ function printResult(result: Result): void {
   const processes = `${WORKERS} server process${WORKERS === 1 ? '' : 'es'}`;
   console.log(
     `\n${database} (${result.transport}), ${processes}: ` +
-      `${CONNECTIONS} connections, ${DURATION_S} s each, malloc ${args.malloc}`,
+      `${CONNECTIONS} connections, ${DURATION_S} s each, malloc ${options.malloc}`,
   );
   console.log(
     'endpoint                        req/s   p50 ms   p95 ms   p99 ms   errors' +
@@ -528,15 +466,15 @@ for (const kind of kinds) {
   printResult(result);
 }
 const settings = {
-  db: args.db,
+  db: options.db,
   connections: CONNECTIONS,
   durationSeconds: DURATION_S,
   warmupSeconds: WARMUP_S,
   users: USERS,
-  only,
+  only: options.only,
   workers: WORKERS,
-  transport: args.transport,
-  logN: args['log-n'] ?? 'configured',
+  transport: options.transport,
+  logN: options.logN ?? 'configured',
   glibcTunables: tunables ?? null,
 };
 const machine = {
@@ -550,7 +488,7 @@ const machine = {
   transparentHugePages: transparentHugePages(),
 };
 writeFileSync(
-  args.out as string,
+  options.out,
   `${JSON.stringify({ machine, settings, date: new Date().toISOString(), results }, null, 2)}\n`,
 );
-console.log(`\nwritten to ${args.out}`);
+console.log(`\nwritten to ${options.out}`);
